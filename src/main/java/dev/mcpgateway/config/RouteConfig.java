@@ -1,0 +1,25 @@
+package dev.mcpgateway.config;
+
+import java.util.List;
+
+/** One MCP endpoint of the gateway: a path and the backends it federates. */
+public record RouteConfig(String name, String path, PrefixMode prefixMode, List<BackendConfig> backends) {
+
+    public BackendConfig backend(String backendName) {
+        for (BackendConfig b : backends) {
+            if (b.name().equals(backendName)) {
+                return b;
+            }
+        }
+        return null;
+    }
+
+    /** True when names of this route carry their backend's prefix. */
+    public boolean prefixed() {
+        return switch (prefixMode) {
+            case ALWAYS -> true;
+            case CONDITIONAL -> backends.size() > 1;
+            case NEVER -> false;
+        };
+    }
+}

@@ -1,0 +1,572 @@
+package dev.mcpgateway.federation;
+
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.jboss.logging.Logger;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.mcpgateway.config.BackendConfig;
+import dev.mcpgateway.config.GatewayConfig;
+import dev.mcpgateway.jsonrpc.ErrorCodes;
+import dev.mcpgateway.jsonrpc.JsonRpcError;
+import dev.mcpgateway.jsonrpc.JsonRpcException;
+import dev.mcpgateway.jsonrpc.JsonRpcMessage;
+import dev.mcpgateway.jsonrpc.JsonRpcNotification;
+import dev.mcpgateway.jsonrpc.JsonRpcRequest;
+import dev.mcpgateway.jsonrpc.JsonRpcResponse;
+import dev.mcpgateway.jsonrpc.McpMethods;
+import dev.mcpgateway.jsonrpc.ProtocolVersions;
+import dev.mcpgateway.session.GatewaySession;
+import dev.mcpgateway.session.SessionStore;
+import dev.mcpgateway.session.UpstreamSession;
+import dev.mcpgateway.upstream.UpstreamClient;
+import dev.mcpgateway.upstream.UpstreamErrors;
+import dev.mcpgateway.upstream.UpstreamSink;
+import io.vertx.core.Future;
+
+/**
+ * The federation: maps one client session onto one upstream session per backend. Merges lists,
+ * routes calls by name, rewrites names both ways. The only place that knows both worlds.
+ */
+@ApplicationScoped
+public class McpRouter {
+
+    private static final Logger LOG = Logger.getLogger(McpRouter.class);
+    private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
+    public static final String GATEWAY_VERSION = "0.1.0";
+
+    private final SessionStore store;
+    private final GatewayConfig config;
+    private final RouteTable routes;
+    private final SecureRandom random = new SecureRandom();
+
+    @Inject
+    public McpRouter(SessionStore store, GatewayConfig config, RouteTable routes) {
+        this.store = store;
+        this.config = config;
+        this.routes = routes;
+        store.onExpiry(this::closeUpstreams);
+    }
+
+    /** A new session and the response to its {@code initialize}. */
+    public record Initialized(GatewaySession session, JsonRpcResponse response) {
+    }
+
+    /** The kinds of list the gateway merges. */
+    private enum ListKind {
+        TOOLS("tools", "tools", "name", null),
+        PROMPTS("prompts", "prompts", "name", null),
+        RESOURCES("resources", "resources", "name", "uri"),
+        TEMPLATES("resources", "resourceTemplates", "name", "uriTemplate");
+
+        final String capability;
+        final String items;
+        final String nameField;
+        final String uriField;
+
+        ListKind(String capability, String items, String nameField, String uriField) {
+            this.capability = capability;
+            this.items = items;
+            this.nameField = nameField;
+            this.uriField = uriField;
+        }
+    }
+
+    // ---- initialize -------------------------------------------------------------------------
+
+    public Future<Initialized> initialize(Route route, JsonRpcRequest request, String principal) {
+        ObjectNode params = request.params() == null ? JSON.objectNode() : request.params();
+        String negotiated = ProtocolVersions.negotiate(params.path("protocolVersion").asText(null));
+        JsonNode clientCaps = params.get("capabilities");
+        JsonNode clientInfo = params.get("clientInfo");
+
+        ObjectNode upstreamParams = JSON.objectNode();
+        upstreamParams.put("protocolVersion", negotiated);
+        // Offer upstreams exactly what the client can do: no sampling if the client cannot sample.
+        upstreamParams.set("capabilities", clientCaps != null && clientCaps.isObject() ? clientCaps : JSON.objectNode());
+        ObjectNode info = JSON.objectNode();
+        info.put("name", config.serverName());
+        info.put("version", GATEWAY_VERSION);
+        if (clientInfo != null && clientInfo.hasNonNull("name")) {
+            info.put("title", config.serverName() + " for " + clientInfo.get("name").asText());
+        }
+        upstreamParams.set("clientInfo", info);
+
+        List<UpstreamClient> clients = new ArrayList<>(route.clients());
+        List<Future<UpstreamSession>> opening = new ArrayList<>(clients.size());
+        for (UpstreamClient c : clients) {
+            opening.add(c.open(upstreamParams.deepCopy()));
+        }
+        return Future.join(opening).transform(ignored -> {
+            Map<String, UpstreamSession> upstreams = new LinkedHashMap<>();
+            List<String> failures = new ArrayList<>();
+            for (int i = 0; i < clients.size(); i++) {
+                Future<UpstreamSession> f = opening.get(i);
+                if (f.succeeded()) {
+                    upstreams.put(clients.get(i).name(), f.result());
+                } else {
+                    String why = f.cause().getMessage();
+                    failures.add(why);
+                    LOG.warnf("Backend %s skipped for a new session: %s", clients.get(i).name(), why);
+                }
+            }
+            if (upstreams.isEmpty()) {
+                String msg = clients.isEmpty() ? "No backends are configured for " + route.path()
+                        : "No backend could be initialized: " + String.join("; ", failures);
+                return Future.succeededFuture(new Initialized(null,
+                        JsonRpcResponse.error(request.id(), new JsonRpcError(ErrorCodes.UPSTREAM_UNAVAILABLE, msg))));
+            }
+            GatewaySession session = new GatewaySession(newSessionId(), route.name(), principal, negotiated, clientCaps,
+                    clientInfo, upstreams, null, System.currentTimeMillis());
+            ObjectNode result = JSON.objectNode();
+            result.put("protocolVersion", negotiated);
+            result.set("capabilities", mergeCapabilities(upstreams.values()));
+            ObjectNode serverInfo = result.putObject("serverInfo");
+            serverInfo.put("name", config.serverName());
+            serverInfo.put("version", GATEWAY_VERSION);
+            return store.put(session).map(v -> new Initialized(session, JsonRpcResponse.result(request.id(), result)));
+        });
+    }
+
+    private String newSessionId() {
+        byte[] bytes = new byte[24];
+        random.nextBytes(bytes);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+
+    static ObjectNode mergeCapabilities(Iterable<UpstreamSession> upstreams) {
+        ObjectNode caps = JSON.objectNode();
+        for (UpstreamSession u : upstreams) {
+            JsonNode c = u.capabilities();
+            if (c == null) {
+                continue;
+            }
+            for (String simple : List.of("tools", "prompts")) {
+                if (c.hasNonNull(simple)) {
+                    ObjectNode mine = caps.has(simple) ? (ObjectNode) caps.get(simple) : caps.putObject(simple);
+                    orFlag(mine, c.get(simple), "listChanged");
+                }
+            }
+            if (c.hasNonNull("resources")) {
+                ObjectNode mine = caps.has("resources") ? (ObjectNode) caps.get("resources") : caps.putObject("resources");
+                orFlag(mine, c.get("resources"), "listChanged");
+                orFlag(mine, c.get("resources"), "subscribe");
+            }
+            for (String simple : List.of("logging", "completions")) {
+                if (c.hasNonNull(simple) && !caps.has(simple)) {
+                    caps.putObject(simple);
+                }
+            }
+        }
+        return caps;
+    }
+
+    private static void orFlag(ObjectNode mine, JsonNode theirs, String flag) {
+        if (theirs.path(flag).asBoolean(false)) {
+            mine.put(flag, true);
+        }
+    }
+
+    // ---- requests ---------------------------------------------------------------------------
+
+    /** Answers one request of an initialized session. Never fails: errors become error responses. */
+    public Future<JsonRpcResponse> request(Route route, GatewaySession session, JsonRpcRequest request, ClientSink sink) {
+        Future<JsonRpcResponse> answer;
+        try {
+            answer = dispatch(route, session, request, sink);
+        } catch (JsonRpcException e) {
+            answer = Future.failedFuture(e);
+        }
+        return answer.recover(t -> {
+            if (t instanceof JsonRpcException e) {
+                return Future.succeededFuture(JsonRpcResponse.error(request.id(), e.error()));
+            }
+            LOG.errorf(t, "Request %s (%s) of session %s failed", request.id(), request.method(), session.id());
+            return Future.succeededFuture(JsonRpcResponse.error(request.id(),
+                    new JsonRpcError(ErrorCodes.INTERNAL_ERROR, "Internal error")));
+        });
+    }
+
+    private Future<JsonRpcResponse> dispatch(Route route, GatewaySession session, JsonRpcRequest request, ClientSink sink) {
+        return switch (request.method()) {
+            case McpMethods.PING -> Future.succeededFuture(JsonRpcResponse.result(request.id(), JSON.objectNode()));
+            case McpMethods.TOOLS_LIST -> list(route, session, request, ListKind.TOOLS);
+            case McpMethods.PROMPTS_LIST -> list(route, session, request, ListKind.PROMPTS);
+            case McpMethods.RESOURCES_LIST -> list(route, session, request, ListKind.RESOURCES);
+            case McpMethods.RESOURCES_TEMPLATES_LIST -> list(route, session, request, ListKind.TEMPLATES);
+            case McpMethods.TOOLS_CALL -> callTool(route, session, request, sink);
+            case McpMethods.PROMPTS_GET -> byName(route, session, request, sink, "prompts", route.promptOwners, "Unknown prompt");
+            case McpMethods.RESOURCES_READ, McpMethods.RESOURCES_SUBSCRIBE, McpMethods.RESOURCES_UNSUBSCRIBE ->
+                byUri(route, session, request, sink);
+            case McpMethods.COMPLETION_COMPLETE -> complete(route, session, request, sink);
+            case McpMethods.LOGGING_SET_LEVEL -> setLevel(route, session, request);
+            case McpMethods.INITIALIZE -> Future.failedFuture(new JsonRpcException(ErrorCodes.INVALID_REQUEST,
+                    "Invalid Request: the session is already initialized"));
+            default -> Future.failedFuture(new JsonRpcException(ErrorCodes.METHOD_NOT_FOUND,
+                    "Method not found: " + request.method()));
+        };
+    }
+
+    private Future<JsonRpcResponse> callTool(Route route, GatewaySession session, JsonRpcRequest request, ClientSink sink) {
+        String name = requireText(request, "name");
+        Target t = resolveName(route, session, name, route.toolOwners);
+        BackendConfig backend = t == null ? null : route.config().backend(t.backend());
+        if (t == null || backend == null || !backend.tools().allows(t.name())) {
+            // A filtered tool is refused exactly like one that does not exist: nothing leaks.
+            throw new JsonRpcException(ErrorCodes.INVALID_PARAMS, "Unknown tool: " + name);
+        }
+        request.params().put("name", t.name());
+        return forward(route, session, t.backend(), request, sink);
+    }
+
+    private Future<JsonRpcResponse> byName(Route route, GatewaySession session, JsonRpcRequest request, ClientSink sink,
+            String capability, Map<String, String> owners, String unknown) {
+        String name = requireText(request, "name");
+        Target t = resolveName(route, session, name, owners);
+        if (t == null || !session.upstream(t.backend()).has(capability)) {
+            throw new JsonRpcException(ErrorCodes.INVALID_PARAMS, unknown + ": " + name);
+        }
+        request.params().put("name", t.name());
+        return forward(route, session, t.backend(), request, sink);
+    }
+
+    private Future<JsonRpcResponse> byUri(Route route, GatewaySession session, JsonRpcRequest request, ClientSink sink) {
+        String uri = requireText(request, "uri");
+        Target t = resolveUri(route, session, uri);
+        if (t == null || !session.upstream(t.backend()).has("resources")) {
+            throw new JsonRpcException(ErrorCodes.RESOURCE_NOT_FOUND, "Resource not found: " + uri);
+        }
+        request.params().put("uri", t.name());
+        String backend = t.backend();
+        return forward(route, session, backend, request, sink)
+                .map(r -> McpMethods.RESOURCES_READ.equals(request.method()) ? rewriteContents(route, backend, r) : r);
+    }
+
+    private JsonRpcResponse rewriteContents(Route route, String backend, JsonRpcResponse response) {
+        if (!route.config().prefixed() || response.result() == null) {
+            return response;
+        }
+        for (JsonNode c : response.result().path("contents")) {
+            if (c instanceof ObjectNode o && o.hasNonNull("uri")) {
+                o.put("uri", Names.prefixUri(backend, o.get("uri").asText()));
+            }
+        }
+        return response;
+    }
+
+    private Future<JsonRpcResponse> complete(Route route, GatewaySession session, JsonRpcRequest request, ClientSink sink) {
+        JsonNode ref = request.params() == null ? null : request.params().get("ref");
+        if (!(ref instanceof ObjectNode refObj)) {
+            throw new JsonRpcException(ErrorCodes.INVALID_PARAMS, "Invalid params: \"ref\" is required");
+        }
+        String type = refObj.path("type").asText("");
+        Target t;
+        ObjectNode newRef = refObj.deepCopy();
+        if ("ref/prompt".equals(type)) {
+            String name = refObj.path("name").asText(null);
+            t = name == null ? null : resolveName(route, session, name, route.promptOwners);
+            if (t != null) {
+                newRef.put("name", t.name());
+            }
+        } else if ("ref/resource".equals(type)) {
+            String uri = refObj.path("uri").asText(null);
+            t = uri == null ? null : resolveUri(route, session, uri);
+            if (t != null) {
+                newRef.put("uri", t.name());
+            }
+        } else {
+            throw new JsonRpcException(ErrorCodes.INVALID_PARAMS, "Invalid params: unknown ref type \"" + type + "\"");
+        }
+        if (t == null) {
+            throw new JsonRpcException(ErrorCodes.INVALID_PARAMS, "Invalid params: unknown reference " + refObj);
+        }
+        if (!session.upstream(t.backend()).has("completions")) {
+            return Future.succeededFuture(JsonRpcResponse.result(request.id(), emptyCompletion()));
+        }
+        request.params().set("ref", newRef);
+        return forward(route, session, t.backend(), request, sink);
+    }
+
+    private static ObjectNode emptyCompletion() {
+        ObjectNode result = JSON.objectNode();
+        ObjectNode completion = result.putObject("completion");
+        completion.putArray("values");
+        completion.put("hasMore", false);
+        return result;
+    }
+
+    private Future<JsonRpcResponse> setLevel(Route route, GatewaySession session, JsonRpcRequest request) {
+        String level = requireText(request, "level");
+        List<Future<JsonRpcResponse>> sent = new ArrayList<>();
+        for (UpstreamSession u : session.upstreamList()) {
+            if (u.has("logging")) {
+                sent.add(forward(route, session, u.backend(), request, ClientSink.DISCARD));
+            }
+        }
+        return Future.join(sent)
+                .transform(ignored -> store.put(session.withLogLevel(level)))
+                .map(v -> JsonRpcResponse.result(request.id(), JSON.objectNode()));
+    }
+
+    // ---- lists ------------------------------------------------------------------------------
+
+    private record Page(String backend, JsonRpcResponse response) {
+    }
+
+    private Future<JsonRpcResponse> list(Route route, GatewaySession session, JsonRpcRequest request, ListKind kind) {
+        String cursor = request.paramText("cursor");
+        Map<String, String> targets = new LinkedHashMap<>();
+        if (cursor == null) {
+            for (UpstreamSession u : session.upstreamList()) {
+                if (u.has(kind.capability)) {
+                    targets.put(u.backend(), null);
+                }
+            }
+        } else {
+            for (Map.Entry<String, String> e : CompositeCursor.decode(cursor).entrySet()) {
+                UpstreamSession u = session.upstream(e.getKey());
+                if (u == null || !u.has(kind.capability)) {
+                    throw new JsonRpcException(ErrorCodes.INVALID_PARAMS, "Invalid params: unknown or malformed cursor");
+                }
+                targets.put(e.getKey(), e.getValue());
+            }
+        }
+        if (targets.isEmpty()) {
+            ObjectNode empty = JSON.objectNode();
+            empty.putArray(kind.items);
+            return Future.succeededFuture(JsonRpcResponse.result(request.id(), empty));
+        }
+        List<Future<Page>> pages = new ArrayList<>(targets.size());
+        for (Map.Entry<String, String> e : targets.entrySet()) {
+            ObjectNode params = request.params() == null ? JSON.objectNode() : request.params().deepCopy();
+            params.remove("cursor");
+            if (e.getValue() != null) {
+                params.put("cursor", e.getValue());
+            }
+            String backend = e.getKey();
+            pages.add(forward(route, session, backend, request.withParams(params), ClientSink.DISCARD)
+                    .map(r -> new Page(backend, r)));
+        }
+        return Future.join(pages).transform(ignored -> {
+            ObjectNode result = JSON.objectNode();
+            ArrayNode items = result.putArray(kind.items);
+            Map<String, String> remaining = new LinkedHashMap<>();
+            JsonRpcException firstError = null;
+            int succeeded = 0;
+            for (Future<Page> f : pages) {
+                if (f.failed() || f.result().response().isError()) {
+                    JsonRpcException e = f.failed() ? asJsonRpc(f.cause())
+                            : new JsonRpcException(new JsonRpcError(f.result().response().error().path("code").asInt(ErrorCodes.INTERNAL_ERROR),
+                                    f.result().response().error().path("message").asText("error")));
+                    LOG.warnf("%s: a backend's list failed and is left out: %s", kind.items, e.getMessage());
+                    firstError = firstError == null ? e : firstError;
+                    continue;
+                }
+                succeeded++;
+                Page p = f.result();
+                JsonNode res = p.response().result();
+                addItems(route, p.backend(), kind, res == null ? null : res.get(kind.items), items);
+                String next = res == null ? null : res.path("nextCursor").asText(null);
+                if (next != null && !next.isEmpty()) {
+                    remaining.put(p.backend(), next);
+                }
+            }
+            if (succeeded == 0) {
+                return Future.succeededFuture(JsonRpcResponse.error(request.id(), firstError.error()));
+            }
+            String nextCursor = CompositeCursor.encode(remaining);
+            if (nextCursor != null) {
+                result.put("nextCursor", nextCursor);
+            }
+            return Future.succeededFuture(JsonRpcResponse.result(request.id(), result));
+        });
+    }
+
+    private void addItems(Route route, String backend, ListKind kind, JsonNode list, ArrayNode into) {
+        if (list == null || !list.isArray()) {
+            return;
+        }
+        boolean prefixed = route.config().prefixed();
+        BackendConfig config = route.config().backend(backend);
+        for (JsonNode item : list) {
+            if (!(item instanceof ObjectNode o)) {
+                continue;
+            }
+            String name = o.path(kind.nameField).asText(null);
+            if (kind == ListKind.TOOLS && (name == null || !config.tools().allows(name))) {
+                continue;
+            }
+            if (prefixed) {
+                if (name != null) {
+                    o.put(kind.nameField, Names.prefixName(backend, name));
+                }
+                if (kind.uriField != null && o.hasNonNull(kind.uriField)) {
+                    o.put(kind.uriField, Names.prefixUri(backend, o.get(kind.uriField).asText()));
+                }
+            } else {
+                switch (kind) {
+                    case TOOLS -> route.toolOwners.put(name, backend);
+                    case PROMPTS -> {
+                        if (name != null) {
+                            route.promptOwners.put(name, backend);
+                        }
+                    }
+                    case RESOURCES -> {
+                        if (o.hasNonNull("uri")) {
+                            route.resourceOwners.put(o.get("uri").asText(), backend);
+                        }
+                    }
+                    case TEMPLATES -> {
+                    }
+                }
+            }
+            into.add(o);
+        }
+    }
+
+    // ---- routing ----------------------------------------------------------------------------
+
+    private record Target(String backend, String name) {
+    }
+
+    private Target resolveName(Route route, GatewaySession session, String name, Map<String, String> owners) {
+        if (route.config().prefixed()) {
+            Names.Qualified q = Names.splitName(name);
+            return q == null || session.upstream(q.backend()) == null ? null : new Target(q.backend(), q.name());
+        }
+        if (session.upstreams().size() == 1) {
+            return new Target(session.upstreams().keySet().iterator().next(), name);
+        }
+        String owner = owners.get(name);
+        return owner == null || session.upstream(owner) == null ? null : new Target(owner, name);
+    }
+
+    private Target resolveUri(Route route, GatewaySession session, String uri) {
+        if (route.config().prefixed()) {
+            Names.Qualified q = Names.splitUri(uri);
+            return q == null || session.upstream(q.backend()) == null ? null : new Target(q.backend(), q.name());
+        }
+        if (session.upstreams().size() == 1) {
+            return new Target(session.upstreams().keySet().iterator().next(), uri);
+        }
+        String owner = route.resourceOwners.get(uri);
+        return owner == null || session.upstream(owner) == null ? null : new Target(owner, uri);
+    }
+
+    /**
+     * Sends a request to one backend of the session. If the upstream ended its session, opens a
+     * new one, records it, and retries once.
+     */
+    private Future<JsonRpcResponse> forward(Route route, GatewaySession session, String backend, JsonRpcRequest request,
+            ClientSink sink) {
+        UpstreamClient client = route.client(backend);
+        UpstreamSession upstream = session.upstream(backend);
+        if (client == null || upstream == null) {
+            return Future.failedFuture(UpstreamErrors.unavailable(backend, "it is no longer configured"));
+        }
+        UpstreamSink interim = message -> sink.send(fromUpstream(backend, message));
+        return client.request(upstream, request, interim).recover(t -> {
+            if (!UpstreamErrors.isSessionExpired(t)) {
+                return Future.failedFuture(t);
+            }
+            LOG.infof("Backend %s ended session %s upstream; opening a new one", backend, session.id());
+            return reopen(route, session, client)
+                    .compose(fresh -> client.request(fresh, request, interim));
+        });
+    }
+
+    private Future<UpstreamSession> reopen(Route route, GatewaySession session, UpstreamClient client) {
+        ObjectNode params = JSON.objectNode();
+        params.put("protocolVersion", session.protocolVersion());
+        params.set("capabilities", session.clientCapabilities() == null ? JSON.objectNode() : session.clientCapabilities());
+        params.putObject("clientInfo").put("name", config.serverName()).put("version", GATEWAY_VERSION);
+        return client.open(params).compose(fresh -> {
+            Map<String, UpstreamSession> upstreams = new LinkedHashMap<>(session.upstreams());
+            upstreams.put(client.name(), fresh);
+            return store.put(session.withUpstreams(upstreams)).map(v -> fresh);
+        });
+    }
+
+    /** Rewrites what a backend sends mid-request so the client can tell where it came from. */
+    private JsonRpcMessage fromUpstream(String backend, JsonRpcMessage message) {
+        if (message instanceof JsonRpcNotification n && McpMethods.NOTIFICATIONS_MESSAGE.equals(n.method())
+                && n.params() != null) {
+            String logger = n.params().path("logger").asText(null);
+            n.params().put("logger", logger == null ? backend : backend + "/" + logger);
+        }
+        return message;
+    }
+
+    // ---- notifications and end ------------------------------------------------------------------
+
+    /** A notification from the client. */
+    public void notification(Route route, GatewaySession session, JsonRpcNotification notification) {
+        switch (notification.method()) {
+            case McpMethods.NOTIFICATIONS_INITIALIZED -> {
+                // The gateway sent its own to each upstream when it opened them.
+            }
+            case McpMethods.NOTIFICATIONS_ROOTS_LIST_CHANGED -> broadcast(route, session, notification);
+            case McpMethods.NOTIFICATIONS_CANCELLED -> broadcast(route, session, notification);
+            default -> LOG.debugf("Notification %s from session %s not routed", notification.method(), session.id());
+        }
+    }
+
+    private void broadcast(Route route, GatewaySession session, JsonRpcNotification notification) {
+        for (UpstreamSession u : session.upstreamList()) {
+            UpstreamClient c = route.client(u.backend());
+            if (c != null) {
+                c.send(u, notification).onFailure(t -> LOG.debugf("%s to %s failed: %s", notification.method(),
+                        u.backend(), t.getMessage()));
+            }
+        }
+    }
+
+    /** Ends a session and its upstream sessions; answers false when it did not exist. */
+    public Future<Boolean> end(String sessionId) {
+        return store.remove(sessionId).map(s -> {
+            if (s == null) {
+                return false;
+            }
+            closeUpstreams(s);
+            return true;
+        });
+    }
+
+    private void closeUpstreams(GatewaySession session) {
+        for (Route r : routes.routes()) {
+            if (r.name().equals(session.route())) {
+                for (UpstreamSession u : session.upstreamList()) {
+                    UpstreamClient c = r.client(u.backend());
+                    if (c != null) {
+                        c.close(u);
+                    }
+                }
+            }
+        }
+    }
+
+    private static String requireText(JsonRpcRequest request, String field) {
+        String v = request.paramText(field);
+        if (v == null) {
+            throw new JsonRpcException(ErrorCodes.INVALID_PARAMS, "Invalid params: \"" + field + "\" must be a string");
+        }
+        return v;
+    }
+
+    private static JsonRpcException asJsonRpc(Throwable t) {
+        return t instanceof JsonRpcException e ? e
+                : new JsonRpcException(ErrorCodes.INTERNAL_ERROR, "Internal error");
+    }
+}

@@ -1,0 +1,24 @@
+package dev.mcpgateway.jsonrpc;
+
+/** Every JSON-RPC error code the gateway sends. */
+public final class ErrorCodes {
+
+    public static final int PARSE_ERROR = -32700;
+    public static final int INVALID_REQUEST = -32600;
+    public static final int METHOD_NOT_FOUND = -32601;
+    public static final int INVALID_PARAMS = -32602;
+    public static final int INTERNAL_ERROR = -32603;
+
+    /** The Mcp-Session-Id names no live session (sent with HTTP 404). */
+    public static final int SESSION_NOT_FOUND = -32001;
+
+    /** An upstream could not be reached, failed, or answered something that is not JSON-RPC. */
+    public static final int UPSTREAM_UNAVAILABLE = -32010;
+    /** An upstream did not answer within its timeout. */
+    public static final int UPSTREAM_TIMEOUT = -32011;
+    /** MCP: the requested resource does not exist (used by SDKs before 2026-07-28). */
+    public static final int RESOURCE_NOT_FOUND = -32002;
+
+    private ErrorCodes() {
+    }
+}

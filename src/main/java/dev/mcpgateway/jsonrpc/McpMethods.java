@@ -1,0 +1,28 @@
+package dev.mcpgateway.jsonrpc;
+
+/** MCP method names the gateway routes by. Anything else is forwarded or refused by name. */
+public final class McpMethods {
+
+    public static final String INITIALIZE = "initialize";
+    public static final String PING = "ping";
+    public static final String TOOLS_LIST = "tools/list";
+    public static final String TOOLS_CALL = "tools/call";
+    public static final String PROMPTS_LIST = "prompts/list";
+    public static final String PROMPTS_GET = "prompts/get";
+    public static final String RESOURCES_LIST = "resources/list";
+    public static final String RESOURCES_TEMPLATES_LIST = "resources/templates/list";
+    public static final String RESOURCES_READ = "resources/read";
+    public static final String RESOURCES_SUBSCRIBE = "resources/subscribe";
+    public static final String RESOURCES_UNSUBSCRIBE = "resources/unsubscribe";
+    public static final String COMPLETION_COMPLETE = "completion/complete";
+    public static final String LOGGING_SET_LEVEL = "logging/setLevel";
+
+    public static final String NOTIFICATIONS_INITIALIZED = "notifications/initialized";
+    public static final String NOTIFICATIONS_CANCELLED = "notifications/cancelled";
+    public static final String NOTIFICATIONS_PROGRESS = "notifications/progress";
+    public static final String NOTIFICATIONS_MESSAGE = "notifications/message";
+    public static final String NOTIFICATIONS_ROOTS_LIST_CHANGED = "notifications/roots/list_changed";
+
+    private McpMethods() {
+    }
+}

@@ -1,0 +1,35 @@
+package dev.mcpgateway.jsonrpc;
+
+import java.util.List;
+
+/** The MCP revisions the gateway speaks, oldest first. */
+public final class ProtocolVersions {
+
+    public static final String V2024_11_05 = "2024-11-05";
+    public static final String V2025_03_26 = "2025-03-26";
+    public static final String V2025_06_18 = "2025-06-18";
+    public static final String V2025_11_25 = "2025-11-25";
+
+    public static final List<String> SUPPORTED = List.of(V2024_11_05, V2025_03_26, V2025_06_18, V2025_11_25);
+    public static final String LATEST = V2025_11_25;
+
+    /** Assumed when a client sends no {@code MCP-Protocol-Version} header, as the spec says. */
+    public static final String DEFAULT_HEADER_VERSION = V2025_03_26;
+
+    private ProtocolVersions() {
+    }
+
+    public static boolean isSupported(String version) {
+        return version != null && SUPPORTED.contains(version);
+    }
+
+    /** Revisions compare as dates. */
+    public static boolean atLeast(String version, String other) {
+        return version != null && version.compareTo(other) >= 0;
+    }
+
+    /** The revision to answer an {@code initialize} that asked for {@code requested}. */
+    public static String negotiate(String requested) {
+        return isSupported(requested) ? requested : LATEST;
+    }
+}

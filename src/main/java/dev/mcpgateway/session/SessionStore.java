@@ -1,0 +1,27 @@
+package dev.mcpgateway.session;
+
+import java.util.function.Consumer;
+
+import io.vertx.core.Future;
+
+/**
+ * Where sessions live. Implementations never block the caller: every method answers with a future.
+ * Sessions idle longer than the configured timeout expire and are reported to the expiry listener.
+ */
+public interface SessionStore {
+
+    /** The session, or null when it is unknown, ended or expired. Counts as activity. */
+    Future<GatewaySession> get(String id);
+
+    /** Stores a new session or replaces one. */
+    Future<Void> put(GatewaySession session);
+
+    /** Removes a session; answers the removed one, or null when there was none. */
+    Future<GatewaySession> remove(String id);
+
+    /** Number of live sessions this store can see (for metrics; may be approximate). */
+    long size();
+
+    /** Called once for each session that expired through inactivity. */
+    void onExpiry(Consumer<GatewaySession> listener);
+}

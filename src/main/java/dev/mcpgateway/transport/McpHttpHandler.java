@@ -1,0 +1,322 @@
+package dev.mcpgateway.transport;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+
+import org.jboss.logging.Logger;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.NullNode;
+
+import dev.mcpgateway.config.GatewayConfig;
+import dev.mcpgateway.federation.McpRouter;
+import dev.mcpgateway.federation.Route;
+import dev.mcpgateway.federation.RouteTable;
+import dev.mcpgateway.jsonrpc.ErrorCodes;
+import dev.mcpgateway.jsonrpc.JsonRpcCodec;
+import dev.mcpgateway.jsonrpc.JsonRpcError;
+import dev.mcpgateway.jsonrpc.JsonRpcException;
+import dev.mcpgateway.jsonrpc.JsonRpcMessage;
+import dev.mcpgateway.jsonrpc.JsonRpcNotification;
+import dev.mcpgateway.jsonrpc.JsonRpcRequest;
+import dev.mcpgateway.jsonrpc.JsonRpcResponse;
+import dev.mcpgateway.jsonrpc.McpMethods;
+import dev.mcpgateway.jsonrpc.ProtocolVersions;
+import dev.mcpgateway.session.GatewaySession;
+import dev.mcpgateway.session.SessionStore;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+
+/**
+ * The Streamable HTTP transport toward clients: POST, GET and DELETE on each route's path. Checks
+ * headers, reads and decodes the body, and hands messages to the {@link McpRouter}. Knows nothing
+ * of backends.
+ */
+@ApplicationScoped
+public class McpHttpHandler {
+
+    private static final Logger LOG = Logger.getLogger(McpHttpHandler.class);
+    static final String SESSION_HEADER = "Mcp-Session-Id";
+    static final String VERSION_HEADER = "MCP-Protocol-Version";
+    private static final String JSON_TYPE = "application/json";
+    private static final String SSE_TYPE = "text/event-stream";
+
+    private final McpRouter router;
+    private final RouteTable routes;
+    private final SessionStore store;
+    private final GatewayConfig config;
+    private final OriginPolicy origins;
+
+    @Inject
+    public McpHttpHandler(McpRouter router, RouteTable routes, SessionStore store, GatewayConfig config) {
+        this.router = router;
+        this.routes = routes;
+        this.store = store;
+        this.config = config;
+        this.origins = new OriginPolicy(config.allowedOrigins());
+    }
+
+    void install(@Observes Router http) {
+        long limit = config.maxBodySize().asLongValue();
+        for (Route route : routes.routes()) {
+            String path = route.path();
+            http.post(path).handler(BodyHandler.create(false).setBodyLimit(limit))
+                    .handler(ctx -> post(ctx, path))
+                    .failureHandler(this::failure);
+            http.get(path).handler(ctx -> get(ctx, path)).failureHandler(this::failure);
+            http.delete(path).handler(ctx -> delete(ctx, path)).failureHandler(this::failure);
+        }
+    }
+
+    // ---- POST -------------------------------------------------------------------------------
+
+    private void post(RoutingContext ctx, String path) {
+        HttpServerRequest req = ctx.request();
+        if (!checkOrigin(ctx)) {
+            return;
+        }
+        String accept = req.getHeader(HttpHeaders.ACCEPT);
+        if (!Accept.allows(accept, JSON_TYPE) || !Accept.allows(accept, SSE_TYPE)) {
+            httpError(ctx, 406, ErrorCodes.INVALID_REQUEST,
+                    "Not Acceptable: the client must accept both application/json and text/event-stream");
+            return;
+        }
+        String contentType = req.getHeader(HttpHeaders.CONTENT_TYPE);
+        if (contentType == null || !contentType.toLowerCase(Locale.ROOT).startsWith(JSON_TYPE)) {
+            httpError(ctx, 415, ErrorCodes.INVALID_REQUEST, "Unsupported Media Type: the body must be application/json");
+            return;
+        }
+        String headerVersion = req.getHeader(VERSION_HEADER);
+        if (headerVersion != null && !ProtocolVersions.isSupported(headerVersion)) {
+            httpError(ctx, 400, ErrorCodes.INVALID_REQUEST, "Bad Request: unsupported MCP-Protocol-Version "
+                    + headerVersion + "; supported: " + String.join(", ", ProtocolVersions.SUPPORTED));
+            return;
+        }
+        Route route = routes.route(path);
+        List<JsonRpcMessage> messages;
+        JsonNode tree;
+        try {
+            tree = JsonRpcCodec.parseTree(ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes());
+            messages = JsonRpcCodec.decodeAll(tree);
+        } catch (JsonRpcException e) {
+            httpError(ctx, 400, e.error().code(), e.getMessage());
+            return;
+        }
+        boolean batch = tree.isArray();
+        String sessionId = req.getHeader(SESSION_HEADER);
+
+        if (!batch && messages.get(0) instanceof JsonRpcRequest r && McpMethods.INITIALIZE.equals(r.method())) {
+            initialize(ctx, route, r);
+            return;
+        }
+        for (JsonRpcMessage m : messages) {
+            if (m instanceof JsonRpcRequest r && McpMethods.INITIALIZE.equals(r.method())) {
+                httpError(ctx, 400, ErrorCodes.INVALID_REQUEST, "Invalid Request: initialize must not be part of a batch");
+                return;
+            }
+        }
+        if (sessionId == null) {
+            httpError(ctx, 400, ErrorCodes.INVALID_REQUEST, "Bad Request: Mcp-Session-Id header is required");
+            return;
+        }
+        withSession(ctx, route, sessionId, session -> {
+            if (batch && !ProtocolVersions.V2025_03_26.equals(session.protocolVersion())) {
+                httpError(ctx, 400, ErrorCodes.INVALID_REQUEST, "Invalid Request: JSON-RPC batches are not supported in protocol version "
+                        + session.protocolVersion());
+                return;
+            }
+            if (batch) {
+                batch(ctx, route, session, messages);
+            } else {
+                single(ctx, route, session, messages.get(0));
+            }
+        });
+    }
+
+    private void initialize(RoutingContext ctx, Route route, JsonRpcRequest request) {
+        router.initialize(route, request, "").onComplete(ar -> {
+            if (ar.failed()) {
+                internalError(ctx, request.id(), ar.cause());
+                return;
+            }
+            McpRouter.Initialized init = ar.result();
+            if (init.session() != null) {
+                ctx.response().putHeader(SESSION_HEADER, init.session().id());
+            }
+            writeJson(ctx, 200, JsonRpcCodec.encode(init.response()));
+        });
+    }
+
+    private void single(RoutingContext ctx, Route route, GatewaySession session, JsonRpcMessage message) {
+        switch (message) {
+            case JsonRpcNotification n -> {
+                router.notification(route, session, n);
+                accepted(ctx);
+            }
+            case JsonRpcResponse r -> accepted(ctx);
+            case JsonRpcRequest r -> {
+                ResponseStream stream = new ResponseStream(ctx);
+                router.request(route, session, r, stream).onComplete(ar -> {
+                    if (ar.failed()) {
+                        internalError(ctx, r.id(), ar.cause());
+                    } else {
+                        stream.finish(ar.result());
+                    }
+                });
+            }
+        }
+    }
+
+    private void batch(RoutingContext ctx, Route route, GatewaySession session, List<JsonRpcMessage> messages) {
+        List<Future<JsonRpcResponse>> answers = new ArrayList<>();
+        for (JsonRpcMessage m : messages) {
+            switch (m) {
+                case JsonRpcNotification n -> router.notification(route, session, n);
+                case JsonRpcResponse r -> {
+                }
+                case JsonRpcRequest r -> answers.add(router.request(route, session, r, ignored -> {
+                }));
+            }
+        }
+        if (answers.isEmpty()) {
+            accepted(ctx);
+            return;
+        }
+        Future.join(answers).onComplete(ignored -> {
+            ArrayNode out = JsonNodeFactory.instance.arrayNode();
+            for (Future<JsonRpcResponse> f : answers) {
+                out.add(JsonRpcCodec.toJson(f.succeeded() ? f.result()
+                        : JsonRpcResponse.error(NullNode.getInstance(), new JsonRpcError(ErrorCodes.INTERNAL_ERROR, "Internal error"))));
+            }
+            writeJson(ctx, 200, JsonRpcCodec.writeBytes(out));
+        });
+    }
+
+    // ---- GET and DELETE -----------------------------------------------------------------------
+
+    private void get(RoutingContext ctx, String path) {
+        if (!checkOrigin(ctx)) {
+            return;
+        }
+        if (!Accept.allows(ctx.request().getHeader(HttpHeaders.ACCEPT), SSE_TYPE)) {
+            httpError(ctx, 406, ErrorCodes.INVALID_REQUEST, "Not Acceptable: GET opens an event stream; accept text/event-stream");
+            return;
+        }
+        String sessionId = ctx.request().getHeader(SESSION_HEADER);
+        if (sessionId == null) {
+            httpError(ctx, 400, ErrorCodes.INVALID_REQUEST, "Bad Request: Mcp-Session-Id header is required");
+            return;
+        }
+        withSession(ctx, routes.route(path), sessionId, session -> {
+            ctx.response().putHeader(HttpHeaders.ALLOW, "POST, DELETE");
+            httpError(ctx, 405, ErrorCodes.INVALID_REQUEST, "Method Not Allowed: this endpoint offers no standalone stream yet");
+        });
+    }
+
+    private void delete(RoutingContext ctx, String path) {
+        if (!checkOrigin(ctx)) {
+            return;
+        }
+        String sessionId = ctx.request().getHeader(SESSION_HEADER);
+        if (sessionId == null) {
+            httpError(ctx, 400, ErrorCodes.INVALID_REQUEST, "Bad Request: Mcp-Session-Id header is required");
+            return;
+        }
+        withSession(ctx, routes.route(path), sessionId, session -> router.end(session.id()).onComplete(ar -> {
+            if (ar.failed()) {
+                internalError(ctx, null, ar.cause());
+            } else {
+                ctx.response().setStatusCode(200).end();
+            }
+        }));
+    }
+
+    // ---- helpers ------------------------------------------------------------------------------
+
+    private void withSession(RoutingContext ctx, Route route, String sessionId, java.util.function.Consumer<GatewaySession> then) {
+        store.get(sessionId).onComplete(ar -> {
+            if (ar.failed()) {
+                LOG.errorf(ar.cause(), "Session store failed for %s", ctx.request().path());
+                httpError(ctx, 503, ErrorCodes.INTERNAL_ERROR, "Service Unavailable: the session store cannot be reached");
+                return;
+            }
+            GatewaySession session = ar.result();
+            if (session == null || route == null || !session.route().equals(route.name())) {
+                httpError(ctx, 404, ErrorCodes.SESSION_NOT_FOUND, "Session not found: it ended or expired; initialize a new one");
+                return;
+            }
+            then.accept(session);
+        });
+    }
+
+    private boolean checkOrigin(RoutingContext ctx) {
+        String origin = ctx.request().getHeader(HttpHeaders.ORIGIN);
+        if (origin == null || origins.allows(origin)) {
+            return true;
+        }
+        LOG.warnf("Refused a request from origin %s", origin);
+        httpError(ctx, 403, ErrorCodes.INVALID_REQUEST, "Forbidden: origin " + origin + " is not allowed");
+        return false;
+    }
+
+    private void failure(RoutingContext ctx) {
+        int status = ctx.statusCode();
+        if (status == 413) {
+            httpError(ctx, 413, ErrorCodes.INVALID_REQUEST, "Payload Too Large: the body exceeds "
+                    + config.maxBodySize().asLongValue() + " bytes");
+            return;
+        }
+        if (ctx.failure() != null) {
+            LOG.errorf(ctx.failure(), "Request to %s failed", ctx.request().path());
+        }
+        httpError(ctx, status > 0 && status < 500 ? status : 500, ErrorCodes.INTERNAL_ERROR,
+                status > 0 && status < 500 ? "Bad Request" : "Internal error");
+    }
+
+    private void internalError(RoutingContext ctx, JsonNode id, Throwable t) {
+        LOG.errorf(t, "Request %s on %s failed", id, ctx.request().path());
+        if (ctx.response().headWritten()) {
+            ctx.response().reset();
+            return;
+        }
+        writeJson(ctx, 200, JsonRpcCodec.encode(JsonRpcResponse.error(id == null ? NullNode.getInstance() : id,
+                new JsonRpcError(ErrorCodes.INTERNAL_ERROR, "Internal error"))));
+    }
+
+    static void httpError(RoutingContext ctx, int status, int code, String message) {
+        HttpServerResponse resp = ctx.response();
+        if (resp.ended()) {
+            return;
+        }
+        if (resp.headWritten()) {
+            resp.end();
+            return;
+        }
+        writeJson(ctx, status, JsonRpcCodec.encode(JsonRpcResponse.error(NullNode.getInstance(), new JsonRpcError(code, message))));
+    }
+
+    static void writeJson(RoutingContext ctx, int status, byte[] body) {
+        HttpServerResponse resp = ctx.response();
+        if (resp.ended()) {
+            return;
+        }
+        resp.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, JSON_TYPE).end(Buffer.buffer(body));
+    }
+
+    private static void accepted(RoutingContext ctx) {
+        ctx.response().setStatusCode(202).end();
+    }
+}

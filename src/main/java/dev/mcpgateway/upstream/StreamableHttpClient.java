@@ -1,0 +1,295 @@
+package dev.mcpgateway.upstream;
+
+import java.net.URI;
+import java.util.Map;
+
+import org.jboss.logging.Logger;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.mcpgateway.config.BackendConfig;
+import dev.mcpgateway.jsonrpc.JsonRpcCodec;
+import dev.mcpgateway.jsonrpc.JsonRpcException;
+import dev.mcpgateway.jsonrpc.JsonRpcMessage;
+import dev.mcpgateway.jsonrpc.JsonRpcNotification;
+import dev.mcpgateway.jsonrpc.JsonRpcRequest;
+import dev.mcpgateway.jsonrpc.JsonRpcResponse;
+import dev.mcpgateway.jsonrpc.McpMethods;
+import dev.mcpgateway.jsonrpc.ProtocolVersions;
+import dev.mcpgateway.session.UpstreamSession;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+
+/**
+ * Streamable HTTP upstream (2025-03-26 and later). Requests are independent POSTs carrying the
+ * upstream's {@code Mcp-Session-Id}, so any replica can send them. Client ids pass through
+ * unchanged: an upstream session belongs to exactly one client session, whose ids are unique.
+ */
+final class StreamableHttpClient implements UpstreamClient {
+
+    private static final Logger LOG = Logger.getLogger(StreamableHttpClient.class);
+    static final String SESSION_HEADER = "Mcp-Session-Id";
+    static final String VERSION_HEADER = "MCP-Protocol-Version";
+    private static final String ACCEPT_BOTH = "application/json, text/event-stream";
+
+    private final BackendConfig config;
+    private final Vertx vertx;
+    private final HttpClient http;
+    private final URI uri;
+    private final long timeoutMillis;
+    private final MultiMap staticHeaders;
+
+    StreamableHttpClient(Vertx vertx, BackendConfig config, UpstreamOptions options) {
+        this.vertx = vertx;
+        this.config = config;
+        this.uri = URI.create(config.url());
+        this.timeoutMillis = config.timeout().toMillis();
+        HttpClientOptions http = new HttpClientOptions()
+                .setKeepAlive(true)
+                .setTcpNoDelay(true)
+                .setConnectTimeout((int) options.connectTimeout().toMillis())
+                .setIdleTimeout((int) options.idleConnectionTimeout().toSeconds())
+                .setSsl("https".equals(uri.getScheme()))
+                .setTrustAll(false)
+                .setVerifyHost(true)
+                .setName("upstream-" + config.name());
+        this.http = vertx.createHttpClient(http, new PoolOptions().setHttp1MaxSize(options.maxConnectionsPerBackend()));
+        this.staticHeaders = MultiMap.caseInsensitiveMultiMap();
+        for (Map.Entry<String, String> h : config.headers().entrySet()) {
+            staticHeaders.add(h.getKey(), h.getValue());
+        }
+    }
+
+    @Override
+    public BackendConfig config() {
+        return config;
+    }
+
+    @Override
+    public Future<UpstreamSession> open(ObjectNode initializeParams) {
+        Promise<UpstreamSession> done = Promise.promise();
+        String[] sessionId = new String[1];
+        exchange(null, null, Initialization.request(initializeParams), UpstreamSink.DISCARD, sessionId)
+                .onFailure(done::fail)
+                .onSuccess(response -> {
+                    UpstreamSession session;
+                    try {
+                        session = Initialization.session(config.name(), sessionId[0], response);
+                    } catch (JsonRpcException e) {
+                        done.fail(e);
+                        return;
+                    }
+                    send(session, Initialization.initialized()).onComplete(ignored -> done.complete(session));
+                });
+        return done.future();
+    }
+
+    @Override
+    public Future<JsonRpcResponse> request(UpstreamSession session, JsonRpcRequest request, UpstreamSink sink) {
+        return exchange(session.sessionId(), session.protocolVersion(), request, sink, null);
+    }
+
+    @Override
+    public Future<Void> send(UpstreamSession session, JsonRpcMessage message) {
+        RequestOptions req = post(session.sessionId(), session.protocolVersion());
+        return http.request(req)
+                .compose(r -> r.send(Buffer.buffer(JsonRpcCodec.encode(message))))
+                .compose(resp -> resp.body().map(body -> {
+                    if (resp.statusCode() == 404 && session.sessionId() != null) {
+                        throw UpstreamErrors.sessionExpired(config.name());
+                    }
+                    if (resp.statusCode() / 100 != 2) {
+                        throw UpstreamErrors.unavailable(config.name(), "HTTP " + resp.statusCode() + " to a notification");
+                    }
+                    return (Void) null;
+                }))
+                .recover(t -> Future.failedFuture(asJsonRpc(t)));
+    }
+
+    @Override
+    public Future<UpstreamListener> listen(UpstreamSession session, UpstreamSink sink) {
+        return Future.succeededFuture(UpstreamListener.NONE);
+    }
+
+    @Override
+    public Future<Void> close(UpstreamSession session) {
+        if (session.sessionId() == null) {
+            return Future.succeededFuture();
+        }
+        RequestOptions req = new RequestOptions().setMethod(HttpMethod.DELETE).setAbsoluteURI(uri.toString())
+                .setTimeout(timeoutMillis);
+        req.setHeaders(headers(session.sessionId(), session.protocolVersion()));
+        return http.request(req).compose(HttpClientRequest::send).compose(HttpClientResponse::body)
+                .<Void> mapEmpty()
+                .otherwise(t -> {
+                    LOG.debugf("Closing the session of backend %s failed: %s", config.name(), t.getMessage());
+                    return null;
+                });
+    }
+
+    @Override
+    public void shutdown() {
+        http.close();
+    }
+
+    private RequestOptions post(String sessionId, String protocolVersion) {
+        RequestOptions req = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(uri.toString());
+        MultiMap h = headers(sessionId, protocolVersion);
+        h.set(HttpHeaders.CONTENT_TYPE, "application/json");
+        req.setHeaders(h);
+        return req;
+    }
+
+    private MultiMap headers(String sessionId, String protocolVersion) {
+        MultiMap h = MultiMap.caseInsensitiveMultiMap();
+        h.addAll(staticHeaders);
+        h.set(HttpHeaders.ACCEPT, ACCEPT_BOTH);
+        if (sessionId != null) {
+            h.set(SESSION_HEADER, sessionId);
+        }
+        // The header is required from 2025-06-18 on; older servers do not expect it.
+        if (protocolVersion != null && ProtocolVersions.atLeast(protocolVersion, ProtocolVersions.V2025_06_18)) {
+            h.set(VERSION_HEADER, protocolVersion);
+        }
+        return h;
+    }
+
+    /**
+     * One POST carrying a request. Answers its response whether the upstream replies with JSON or
+     * with an event stream; other messages on that stream go to the sink. {@code sessionOut}, when
+     * given, receives the session id the upstream assigned.
+     */
+    private Future<JsonRpcResponse> exchange(String sessionId, String protocolVersion, JsonRpcRequest request,
+            UpstreamSink sink, String[] sessionOut) {
+        Promise<JsonRpcResponse> result = Promise.promise();
+        HttpClientRequest[] inFlight = new HttpClientRequest[1];
+        long timer = vertx.setTimer(timeoutMillis, t -> {
+            if (result.tryFail(UpstreamErrors.timeout(config.name(), timeoutMillis))) {
+                if (inFlight[0] != null) {
+                    inFlight[0].reset();
+                }
+                if (sessionId != null && !McpMethods.INITIALIZE.equals(request.method())) {
+                    cancelUpstream(sessionId, protocolVersion, request);
+                }
+            }
+        });
+        result.future().onComplete(ignored -> vertx.cancelTimer(timer));
+        byte[] body = JsonRpcCodec.encode(request);
+        http.request(post(sessionId, protocolVersion)).onComplete(ar -> {
+            if (ar.failed()) {
+                result.tryFail(asJsonRpc(ar.cause()));
+                return;
+            }
+            HttpClientRequest req = ar.result();
+            inFlight[0] = req;
+            req.send(Buffer.buffer(body)).onComplete(rr -> {
+                if (rr.failed()) {
+                    result.tryFail(asJsonRpc(rr.cause()));
+                    return;
+                }
+                HttpClientResponse resp = rr.result();
+                if (sessionOut != null) {
+                    sessionOut[0] = resp.getHeader(SESSION_HEADER);
+                }
+                handleResponse(resp, sessionId, request, sink, result);
+            });
+        });
+        return result.future();
+    }
+
+    private void handleResponse(HttpClientResponse resp, String sessionId, JsonRpcRequest request, UpstreamSink sink,
+            Promise<JsonRpcResponse> result) {
+        int status = resp.statusCode();
+        String contentType = resp.getHeader(HttpHeaders.CONTENT_TYPE);
+        if (status == 200 && contentType != null && contentType.startsWith("text/event-stream")) {
+            readEventStream(resp, request, sink, result);
+            return;
+        }
+        resp.body().onComplete(b -> {
+            if (b.failed()) {
+                result.tryFail(asJsonRpc(b.cause()));
+                return;
+            }
+            if (status == 404 && sessionId != null) {
+                result.tryFail(UpstreamErrors.sessionExpired(config.name()));
+                return;
+            }
+            if (status != 200) {
+                result.tryFail(UpstreamErrors.unavailable(config.name(), "HTTP " + status + snippet(b.result())));
+                return;
+            }
+            try {
+                JsonNode tree = JsonRpcCodec.parseTree(b.result().getBytes());
+                for (JsonRpcMessage m : JsonRpcCodec.decodeAll(tree)) {
+                    deliver(m, request, sink, result);
+                }
+                result.tryFail(UpstreamErrors.unavailable(config.name(), "its reply held no response to the request"));
+            } catch (JsonRpcException e) {
+                result.tryFail(UpstreamErrors.unavailable(config.name(), "it answered something that is not JSON-RPC"));
+            }
+        });
+    }
+
+    private void readEventStream(HttpClientResponse resp, JsonRpcRequest request, UpstreamSink sink,
+            Promise<JsonRpcResponse> result) {
+        SseParser parser = new SseParser(event -> {
+            if (!"message".equals(event.event()) || event.data().isEmpty()) {
+                return;
+            }
+            try {
+                deliver(JsonRpcCodec.decode(JsonRpcCodec.parseTree(event.data().getBytes(java.nio.charset.StandardCharsets.UTF_8))),
+                        request, sink, result);
+            } catch (JsonRpcException e) {
+                LOG.debugf("Backend %s sent an event that is not JSON-RPC: %s", config.name(), e.getMessage());
+            }
+        });
+        resp.handler(parser::feed);
+        resp.exceptionHandler(t -> result.tryFail(asJsonRpc(t)));
+        resp.endHandler(v -> result.tryFail(UpstreamErrors.unavailable(config.name(),
+                "its event stream ended before the response")));
+    }
+
+    private void deliver(JsonRpcMessage message, JsonRpcRequest request, UpstreamSink sink, Promise<JsonRpcResponse> result) {
+        if (message instanceof JsonRpcResponse r && r.id() != null && r.id().equals(request.id())) {
+            result.tryComplete(r);
+        } else if (!result.future().isComplete()) {
+            sink.onMessage(message);
+        }
+    }
+
+    private void cancelUpstream(String sessionId, String protocolVersion, JsonRpcRequest request) {
+        ObjectNode params = JsonRpcCodec.MAPPER.createObjectNode();
+        params.set("requestId", request.id());
+        params.put("reason", "timed out at the gateway");
+        UpstreamSession s = new UpstreamSession(config.name(), sessionId, protocolVersion, null, null);
+        send(s, new JsonRpcNotification(McpMethods.NOTIFICATIONS_CANCELLED, params));
+    }
+
+    private JsonRpcException asJsonRpc(Throwable t) {
+        if (t instanceof JsonRpcException e) {
+            return e;
+        }
+        String msg = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+        return UpstreamErrors.unavailable(config.name(), msg);
+    }
+
+    private static String snippet(Buffer body) {
+        if (body == null || body.length() == 0) {
+            return "";
+        }
+        String s = body.toString(java.nio.charset.StandardCharsets.UTF_8).strip();
+        return ": " + (s.length() > 200 ? s.substring(0, 200) + "…" : s);
+    }
+}

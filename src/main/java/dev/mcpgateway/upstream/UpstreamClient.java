@@ -1,0 +1,50 @@
+package dev.mcpgateway.upstream;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.mcpgateway.config.BackendConfig;
+import dev.mcpgateway.jsonrpc.JsonRpcMessage;
+import dev.mcpgateway.jsonrpc.JsonRpcRequest;
+import dev.mcpgateway.jsonrpc.JsonRpcResponse;
+import dev.mcpgateway.session.UpstreamSession;
+import io.vertx.core.Future;
+
+/**
+ * Talks to one backend over one transport. It knows upstream sessions, never client sessions.
+ * Failures end the returned futures with a {@link dev.mcpgateway.jsonrpc.JsonRpcException} whose
+ * message names the backend; every request has a timeout.
+ */
+public interface UpstreamClient {
+
+    BackendConfig config();
+
+    default String name() {
+        return config().name();
+    }
+
+    /**
+     * Opens an upstream session: {@code initialize} with these params, then
+     * {@code notifications/initialized}.
+     */
+    Future<UpstreamSession> open(ObjectNode initializeParams);
+
+    /** Sends a request and answers its response; anything the upstream sends first goes to the sink. */
+    Future<JsonRpcResponse> request(UpstreamSession session, JsonRpcRequest request, UpstreamSink sink);
+
+    /** Sends a notification, or a response to a server-to-client request. */
+    Future<Void> send(UpstreamSession session, JsonRpcMessage message);
+
+    /**
+     * Opens the upstream's stream of messages that belong to no request (list changes, resource
+     * updates, log messages, server requests): the GET stream for Streamable HTTP, the event stream
+     * for legacy SSE, unsolicited lines for stdio. Messages go to the sink until the handle is closed.
+     * An upstream that offers no such stream answers a handle that does nothing.
+     */
+    Future<UpstreamListener> listen(UpstreamSession session, UpstreamSink sink);
+
+    /** Ends the upstream session (best effort; never fails). */
+    Future<Void> close(UpstreamSession session);
+
+    /** Releases connections and processes when the gateway stops or the backend is removed. */
+    void shutdown();
+}
