@@ -1,0 +1,67 @@
+package dev.mcpgateway.federation;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItems;
+import static org.hamcrest.Matchers.not;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import dev.mcpgateway.testing.FaultyUpstreams;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.specification.RequestSpecification;
+
+/** A dead, slow or broken upstream gives an error naming it; the other backends keep working. */
+@QuarkusTest
+@WithTestResource(FaultyUpstreams.class)
+class UpstreamFailureTest {
+
+    String session;
+
+    RequestSpecification mcp() {
+        return given().basePath("/mcp").header("Accept", "application/json, text/event-stream").contentType(ContentType.JSON);
+    }
+
+    @BeforeEach
+    void initialize() {
+        session = mcp().body("""
+                {"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},
+                 "clientInfo":{"name":"t","version":"1"}}}""").post().then().statusCode(200)
+                .body("result.capabilities.tools", not(equalTo(null)))
+                .extract().header("Mcp-Session-Id");
+    }
+
+    RequestSpecification call(String tool) {
+        return mcp().header("Mcp-Session-Id", session)
+                .body("{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/call\",\"params\":{\"name\":\"" + tool + "\",\"arguments\":{}}}");
+    }
+
+    @Test
+    void deadBackendIsSkippedAtInitialize() {
+        mcp().header("Mcp-Session-Id", session).body("{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\"}").post()
+                .then().statusCode(200)
+                .body("result.tools.name", hasItems("ok__work", "slow__work", "garbage__work", "broken__work"))
+                .body("result.tools.name", not(hasItems("dead__work")));
+    }
+
+    @Test
+    void slowBackendTimesOutWithItsName() {
+        call("slow__work").post().then().statusCode(200).body("id", equalTo(5))
+                .body("error.code", equalTo(-32011)).body("error.message", containsString("'slow'"))
+                .body("error.data.backend", equalTo("slow"));
+        call("ok__work").post().then().statusCode(200).body("result.content[0].text", equalTo("done"));
+    }
+
+    @Test
+    void garbageAndErrorsNameTheBackend() {
+        call("garbage__work").post().then().statusCode(200).body("error.code", equalTo(-32010))
+                .body("error.message", containsString("'garbage'"));
+        call("broken__work").post().then().statusCode(200).body("error.code", equalTo(-32010))
+                .body("error.message", containsString("'broken'")).body("error.message", containsString("500"));
+        call("ok__work").post().then().statusCode(200).body("result.content[0].text", equalTo("done"));
+    }
+}
