@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -38,11 +38,9 @@ class FederationTest {
     @TestHTTPResource("/mcp")
     String gateway;
 
-    @ConfigProperty(name = "test.upstream.alpha")
-    String alphaDirect;
-
-    @ConfigProperty(name = "test.upstream.beta")
-    String betaDirect;
+    static String direct(String backend) {
+        return ConfigProvider.getConfig().getValue("test.upstream." + backend, String.class);
+    }
 
     private static ObjectNode listEverything() {
         ObjectNode s = SdkClient.scenario();
@@ -73,8 +71,8 @@ class FederationTest {
 
     @Test
     void listsAreTheSumOfTheBackendsWithPrefixes() {
-        JsonNode alpha = SdkClient.run(alphaDirect, listEverything());
-        JsonNode beta = SdkClient.run(betaDirect, listEverything());
+        JsonNode alpha = SdkClient.run(direct("alpha"), listEverything());
+        JsonNode beta = SdkClient.run(direct("beta"), listEverything());
         JsonNode through = SdkClient.run(gateway, listEverything());
 
         JsonNode alphaTools = items(result(alpha, 1), "tools");
