@@ -15,6 +15,20 @@ public interface GatewayConfig {
     /** The mcp-servers.json (or MCPRoute YAML) file that lists the upstream servers. */
     Optional<String> configFile();
 
+    /** Where sessions and event logs live: memory (one process) or infinispan (a cluster of replicas). */
+    @WithDefault("memory")
+    StoreKind store();
+
+    /** The choices for {@link #store()}. */
+    enum StoreKind {
+        MEMORY,
+        INFINISPAN
+    }
+
+    /** Most events kept per SSE stream for resumption; older ones are dropped first. */
+    @WithDefault("1000")
+    int maxEventsPerStream();
+
     /** Idle time after which a session and its upstream sessions end. */
     @WithDefault("30m")
     Duration sessionIdleTimeout();
@@ -29,6 +43,24 @@ public interface GatewayConfig {
      */
     @WithDefault("http://localhost,http://127.0.0.1,http://[::1],https://localhost,https://127.0.0.1,https://[::1]")
     List<String> allowedOrigins();
+
+    /**
+     * Secret that signs the ids of server-to-client requests so a client cannot forge a route.
+     * Every replica of a cluster needs the same value; when unset, each process picks a random one.
+     */
+    Optional<String> signingKey();
+
+    /**
+     * A request still unanswered after this long is answered on an event stream instead of plain
+     * JSON, so the client can resume it if the connection drops. Anything the upstream sends
+     * before the response switches at once.
+     */
+    @WithDefault("1s")
+    Duration streamAfter();
+
+    /** Reconnection delay suggested to clients in the SSE {@code retry} field (2025-11-25 and later). */
+    @WithDefault("1s")
+    Duration sseRetry();
 
     /** Name the gateway gives itself in {@code serverInfo}. */
     @WithDefault("mcp-gateway")

@@ -6,6 +6,7 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -33,6 +34,7 @@ import dev.mcpgateway.session.SessionStore;
 import dev.mcpgateway.session.UpstreamSession;
 import dev.mcpgateway.upstream.UpstreamClient;
 import dev.mcpgateway.upstream.UpstreamErrors;
+import dev.mcpgateway.upstream.UpstreamListener;
 import dev.mcpgateway.upstream.UpstreamSink;
 import io.vertx.core.Future;
 
@@ -50,13 +52,17 @@ public class McpRouter {
     private final SessionStore store;
     private final GatewayConfig config;
     private final RouteTable routes;
+    private final RequestIds requestIds;
     private final SecureRandom random = new SecureRandom();
+    /** Requests in flight on this replica, by session and client id: which backends serve them. */
+    private final Map<String, List<String>> inFlight = new ConcurrentHashMap<>();
 
     @Inject
     public McpRouter(SessionStore store, GatewayConfig config, RouteTable routes) {
         this.store = store;
         this.config = config;
         this.routes = routes;
+        this.requestIds = new RequestIds(config.signingKey().orElse(null));
         store.onExpiry(this::closeUpstreams);
     }
 
@@ -69,7 +75,8 @@ public class McpRouter {
         TOOLS("tools", "tools", "name", null),
         PROMPTS("prompts", "prompts", "name", null),
         RESOURCES("resources", "resources", "name", "uri"),
-        TEMPLATES("resources", "resourceTemplates", "name", "uriTemplate");
+        TEMPLATES("resources", "resourceTemplates", "name", "uriTemplate"),
+        TASKS("tasks", "tasks", "taskId", null);
 
         final String capability;
         final String items;
@@ -164,6 +171,12 @@ public class McpRouter {
                 orFlag(mine, c.get("resources"), "listChanged");
                 orFlag(mine, c.get("resources"), "subscribe");
             }
+            for (String deep : List.of("tasks", "experimental")) {
+                if (c.get(deep) instanceof ObjectNode theirs) {
+                    ObjectNode mine = caps.has(deep) ? (ObjectNode) caps.get(deep) : caps.putObject(deep);
+                    mine.setAll(theirs.deepCopy());
+                }
+            }
             for (String simple : List.of("logging", "completions")) {
                 if (c.hasNonNull(simple) && !caps.has(simple)) {
                     caps.putObject(simple);
@@ -212,6 +225,8 @@ public class McpRouter {
                 byUri(route, session, request, sink);
             case McpMethods.COMPLETION_COMPLETE -> complete(route, session, request, sink);
             case McpMethods.LOGGING_SET_LEVEL -> setLevel(route, session, request);
+            case McpMethods.TASKS_LIST -> list(route, session, request, ListKind.TASKS);
+            case McpMethods.TASKS_GET, McpMethods.TASKS_RESULT, McpMethods.TASKS_CANCEL -> byTask(route, session, request, sink);
             case McpMethods.INITIALIZE -> Future.failedFuture(new JsonRpcException(ErrorCodes.INVALID_REQUEST,
                     "Invalid Request: the session is already initialized"));
             default -> Future.failedFuture(new JsonRpcException(ErrorCodes.METHOD_NOT_FOUND,
@@ -228,7 +243,32 @@ public class McpRouter {
             throw new JsonRpcException(ErrorCodes.INVALID_PARAMS, "Unknown tool: " + name);
         }
         request.params().put("name", t.name());
-        return forward(route, session, t.backend(), request, sink);
+        String owner = t.backend();
+        return forward(route, session, owner, request, sink).map(r -> prefixTaskId(owner, r));
+    }
+
+    /** Task ids always carry their backend: they are opaque, so nothing is lost. */
+    private static JsonRpcResponse prefixTaskId(String backend, JsonRpcResponse r) {
+        if (r.result() instanceof ObjectNode res) {
+            if (res.get("task") instanceof ObjectNode task && task.hasNonNull("taskId")) {
+                task.put("taskId", Names.prefixName(backend, task.get("taskId").asText()));
+            }
+            if (res.hasNonNull("taskId")) {
+                res.put("taskId", Names.prefixName(backend, res.get("taskId").asText()));
+            }
+        }
+        return r;
+    }
+
+    private Future<JsonRpcResponse> byTask(Route route, GatewaySession session, JsonRpcRequest request, ClientSink sink) {
+        String taskId = requireText(request, "taskId");
+        Names.Qualified q = Names.splitName(taskId);
+        if (q == null || session.upstream(q.backend()) == null) {
+            throw new JsonRpcException(ErrorCodes.INVALID_PARAMS, "Invalid params: unknown task " + taskId);
+        }
+        request.params().put("taskId", q.name());
+        return forward(route, session, q.backend(), request, sink).map(r -> McpMethods.TASKS_RESULT.equals(request.method()) ? r
+                : prefixTaskId(q.backend(), r));
     }
 
     private Future<JsonRpcResponse> byName(Route route, GatewaySession session, JsonRpcRequest request, ClientSink sink,
@@ -405,6 +445,13 @@ public class McpRouter {
                 continue;
             }
             String name = o.path(kind.nameField).asText(null);
+            if (kind == ListKind.TASKS) {
+                if (name != null) {
+                    o.put(kind.nameField, Names.prefixName(backend, name));
+                }
+                into.add(o);
+                continue;
+            }
             if (kind == ListKind.TOOLS && (name == null || !config.tools().allows(name))) {
                 continue;
             }
@@ -428,7 +475,7 @@ public class McpRouter {
                             route.resourceOwners.put(o.get("uri").asText(), backend);
                         }
                     }
-                    case TEMPLATES -> {
+                    case TEMPLATES, TASKS -> {
                     }
                 }
             }
@@ -476,7 +523,18 @@ public class McpRouter {
         if (client == null || upstream == null) {
             return Future.failedFuture(UpstreamErrors.unavailable(backend, "it is no longer configured"));
         }
-        UpstreamSink interim = message -> sink.send(fromUpstream(backend, message));
+        String key = inFlightKey(session.id(), request.id());
+        inFlight.compute(key, (k, v) -> {
+            List<String> backends = v == null ? new ArrayList<>(2) : v;
+            backends.add(backend);
+            return backends;
+        });
+        UpstreamSink interim = message -> {
+            JsonRpcMessage rewritten = fromUpstream(route, session, upstream, message);
+            if (rewritten != null) {
+                sink.send(rewritten);
+            }
+        };
         return client.request(upstream, request, interim).recover(t -> {
             if (!UpstreamErrors.isSessionExpired(t)) {
                 return Future.failedFuture(t);
@@ -484,7 +542,14 @@ public class McpRouter {
             LOG.infof("Backend %s ended session %s upstream; opening a new one", backend, session.id());
             return reopen(route, session, client)
                     .compose(fresh -> client.request(fresh, request, interim));
-        });
+        }).onComplete(ignored -> inFlight.computeIfPresent(key, (k, v) -> {
+            v.remove(backend);
+            return v.isEmpty() ? null : v;
+        }));
+    }
+
+    private static String inFlightKey(String sessionId, JsonNode requestId) {
+        return sessionId + '\0' + requestId.toString();
     }
 
     private Future<UpstreamSession> reopen(Route route, GatewaySession session, UpstreamClient client) {
@@ -499,14 +564,103 @@ public class McpRouter {
         });
     }
 
-    /** Rewrites what a backend sends mid-request so the client can tell where it came from. */
-    private JsonRpcMessage fromUpstream(String backend, JsonRpcMessage message) {
-        if (message instanceof JsonRpcNotification n && McpMethods.NOTIFICATIONS_MESSAGE.equals(n.method())
-                && n.params() != null) {
-            String logger = n.params().path("logger").asText(null);
-            n.params().put("logger", logger == null ? backend : backend + "/" + logger);
+    /**
+     * Rewrites what a backend sends outside a response so the client can use it: server requests
+     * get signed ids, log messages name the backend, URIs and task ids get their prefixes. Answers
+     * null for what the client must not see.
+     */
+    JsonRpcMessage fromUpstream(Route route, GatewaySession session, UpstreamSession upstream, JsonRpcMessage message) {
+        String backend = upstream.backend();
+        switch (message) {
+            case JsonRpcRequest r -> {
+                return r.withId(requestIds.sign(session.id(), backend, upstream.sessionId(), r.id()));
+            }
+            case JsonRpcResponse r -> {
+                return null;
+            }
+            case JsonRpcNotification n -> {
+                ObjectNode p = n.params();
+                if (p == null) {
+                    return n;
+                }
+                switch (n.method()) {
+                    case McpMethods.NOTIFICATIONS_MESSAGE -> {
+                        String logger = p.path("logger").asText(null);
+                        p.put("logger", logger == null ? backend : backend + "/" + logger);
+                    }
+                    case McpMethods.NOTIFICATIONS_RESOURCES_UPDATED -> {
+                        if (route.config().prefixed() && p.hasNonNull("uri")) {
+                            p.put("uri", Names.prefixUri(backend, p.get("uri").asText()));
+                        }
+                    }
+                    case McpMethods.NOTIFICATIONS_CANCELLED -> {
+                        // The upstream gave up on a request it sent the client: name it as the client knows it.
+                        if (p.hasNonNull("requestId")) {
+                            p.set("requestId", requestIds.sign(session.id(), backend, upstream.sessionId(), p.get("requestId")));
+                        }
+                    }
+                    case McpMethods.NOTIFICATIONS_TASKS_STATUS -> {
+                        if (p.hasNonNull("taskId")) {
+                            p.put("taskId", Names.prefixName(backend, p.get("taskId").asText()));
+                        }
+                    }
+                    default -> {
+                    }
+                }
+                return n;
+            }
         }
-        return message;
+    }
+
+    /**
+     * The client's answer to a server request: back to the upstream session that asked. Fails with
+     * -32600 for an id this gateway did not issue to this session.
+     */
+    public Future<Void> clientResponse(Route route, GatewaySession session, JsonRpcResponse response) {
+        RequestIds.Route target = requestIds.verify(session.id(), response.id());
+        if (target == null) {
+            LOG.warnf("Session %s answered an unknown or forged request id %s", session.id(), response.id());
+            return Future.failedFuture(new JsonRpcException(ErrorCodes.INVALID_REQUEST,
+                    "Invalid Request: no server request with id " + response.id() + " is waiting for this answer"));
+        }
+        UpstreamSession upstream = session.upstream(target.backend());
+        UpstreamClient client = route.client(target.backend());
+        String current = upstream == null || upstream.sessionId() == null ? "" : upstream.sessionId();
+        if (upstream == null || client == null || !current.equals(target.upstreamSession())) {
+            return Future.failedFuture(new JsonRpcException(ErrorCodes.INVALID_REQUEST,
+                    "Invalid Request: the backend session that asked " + response.id() + " has ended"));
+        }
+        return client.send(upstream, response.withId(target.originalId()));
+    }
+
+    /**
+     * Opens every backend's standalone stream for this session; what they send goes to the sink,
+     * rewritten. Close the handle to stop.
+     */
+    public Future<UpstreamListener> listen(Route route, GatewaySession session, ClientSink sink) {
+        List<Future<UpstreamListener>> opened = new ArrayList<>();
+        for (UpstreamSession u : session.upstreamList()) {
+            UpstreamClient c = route.client(u.backend());
+            if (c == null) {
+                continue;
+            }
+            opened.add(c.listen(u, message -> {
+                JsonRpcMessage rewritten = fromUpstream(route, session, u, message);
+                if (rewritten != null) {
+                    sink.send(rewritten);
+                }
+            }).onFailure(t -> LOG.infof("Backend %s offers no stream for session %s: %s", u.backend(), session.id(),
+                    t.getMessage())));
+        }
+        return Future.join(opened).transform(ignored -> {
+            List<UpstreamListener> handles = new ArrayList<>();
+            for (Future<UpstreamListener> f : opened) {
+                if (f.succeeded()) {
+                    handles.add(f.result());
+                }
+            }
+            return Future.succeededFuture(() -> handles.forEach(UpstreamListener::close));
+        });
     }
 
     // ---- notifications and end ------------------------------------------------------------------
@@ -518,13 +672,31 @@ public class McpRouter {
                 // The gateway sent its own to each upstream when it opened them.
             }
             case McpMethods.NOTIFICATIONS_ROOTS_LIST_CHANGED -> broadcast(route, session, notification);
-            case McpMethods.NOTIFICATIONS_CANCELLED -> broadcast(route, session, notification);
+            case McpMethods.NOTIFICATIONS_CANCELLED -> cancel(route, session, notification);
             default -> LOG.debugf("Notification %s from session %s not routed", notification.method(), session.id());
         }
     }
 
+    /** To the backends serving that request here; when it is in flight elsewhere, to all. */
+    private void cancel(Route route, GatewaySession session, JsonRpcNotification notification) {
+        JsonNode requestId = notification.params() == null ? null : notification.params().get("requestId");
+        List<String> backends = requestId == null ? null : inFlight.get(inFlightKey(session.id(), requestId));
+        if (backends == null) {
+            broadcast(route, session, notification, null);
+        } else {
+            broadcast(route, session, notification, List.copyOf(backends));
+        }
+    }
+
     private void broadcast(Route route, GatewaySession session, JsonRpcNotification notification) {
+        broadcast(route, session, notification, null);
+    }
+
+    private void broadcast(Route route, GatewaySession session, JsonRpcNotification notification, List<String> only) {
         for (UpstreamSession u : session.upstreamList()) {
+            if (only != null && !only.contains(u.backend())) {
+                continue;
+            }
             UpstreamClient c = route.client(u.backend());
             if (c != null) {
                 c.send(u, notification).onFailure(t -> LOG.debugf("%s to %s failed: %s", notification.method(),

@@ -16,11 +16,17 @@ public final class McpMethods {
     public static final String RESOURCES_UNSUBSCRIBE = "resources/unsubscribe";
     public static final String COMPLETION_COMPLETE = "completion/complete";
     public static final String LOGGING_SET_LEVEL = "logging/setLevel";
+    public static final String TASKS_GET = "tasks/get";
+    public static final String TASKS_RESULT = "tasks/result";
+    public static final String TASKS_LIST = "tasks/list";
+    public static final String TASKS_CANCEL = "tasks/cancel";
 
     public static final String NOTIFICATIONS_INITIALIZED = "notifications/initialized";
     public static final String NOTIFICATIONS_CANCELLED = "notifications/cancelled";
     public static final String NOTIFICATIONS_PROGRESS = "notifications/progress";
     public static final String NOTIFICATIONS_MESSAGE = "notifications/message";
+    public static final String NOTIFICATIONS_RESOURCES_UPDATED = "notifications/resources/updated";
+    public static final String NOTIFICATIONS_TASKS_STATUS = "notifications/tasks/status";
     public static final String NOTIFICATIONS_ROOTS_LIST_CHANGED = "notifications/roots/list_changed";
 
     private McpMethods() {

@@ -6,15 +6,26 @@ import jakarta.enterprise.inject.Produces;
 import dev.mcpgateway.config.GatewayConfig;
 import io.vertx.core.Vertx;
 
-/** Chooses the session store. */
+/** Chooses the session store and event log by {@code mcp-gateway.store}. */
 public class SessionStoreProducer {
 
     @Produces
     @ApplicationScoped
     SessionStore sessionStore(GatewayConfig config, Vertx vertx) {
         InMemorySessionStore store = new InMemorySessionStore(config.sessionIdleTimeout());
-        long every = Math.max(1000, Math.min(30_000, config.sessionIdleTimeout().toMillis() / 4));
-        vertx.setPeriodic(every, id -> store.sweep());
+        vertx.setPeriodic(sweepEvery(config), id -> store.sweep());
         return store;
+    }
+
+    @Produces
+    @ApplicationScoped
+    EventLog eventLog(GatewayConfig config, Vertx vertx) {
+        InMemoryEventLog log = new InMemoryEventLog(config.maxEventsPerStream(), config.sessionIdleTimeout().toMillis());
+        vertx.setPeriodic(sweepEvery(config), id -> log.sweep());
+        return log;
+    }
+
+    private static long sweepEvery(GatewayConfig config) {
+        return Math.max(1000, Math.min(30_000, config.sessionIdleTimeout().toMillis() / 4));
     }
 }

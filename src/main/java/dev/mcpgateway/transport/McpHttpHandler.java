@@ -29,6 +29,7 @@ import dev.mcpgateway.jsonrpc.JsonRpcRequest;
 import dev.mcpgateway.jsonrpc.JsonRpcResponse;
 import dev.mcpgateway.jsonrpc.McpMethods;
 import dev.mcpgateway.jsonrpc.ProtocolVersions;
+import dev.mcpgateway.session.EventLog;
 import dev.mcpgateway.session.GatewaySession;
 import dev.mcpgateway.session.SessionStore;
 import io.vertx.core.Future;
@@ -59,14 +60,19 @@ public class McpHttpHandler {
     private final SessionStore store;
     private final GatewayConfig config;
     private final OriginPolicy origins;
+    private final EventLog log;
+    private final SessionStreams streams;
 
     @Inject
-    public McpHttpHandler(McpRouter router, RouteTable routes, SessionStore store, GatewayConfig config) {
+    public McpHttpHandler(McpRouter router, RouteTable routes, SessionStore store, GatewayConfig config, EventLog log,
+            SessionStreams streams) {
         this.router = router;
         this.routes = routes;
         this.store = store;
         this.config = config;
         this.origins = new OriginPolicy(config.allowedOrigins());
+        this.log = log;
+        this.streams = streams;
     }
 
     void install(@Observes Router http) {
@@ -166,9 +172,19 @@ public class McpHttpHandler {
                 router.notification(route, session, n);
                 accepted(ctx);
             }
-            case JsonRpcResponse r -> accepted(ctx);
+            case JsonRpcResponse r -> router.clientResponse(route, session, r).onComplete(ar -> {
+                if (ar.succeeded()) {
+                    accepted(ctx);
+                } else if (ar.cause() instanceof JsonRpcException e) {
+                    httpError(ctx, 400, e.error().code(), e.getMessage());
+                } else {
+                    LOG.warnf("Forwarding the answer to %s failed: %s", r.id(), ar.cause().getMessage());
+                    httpError(ctx, 502, ErrorCodes.UPSTREAM_UNAVAILABLE, "Bad Gateway: the backend did not take the answer");
+                }
+            });
             case JsonRpcRequest r -> {
-                ResponseStream stream = new ResponseStream(ctx);
+                ResponseStream stream = new ResponseStream(ctx, log, session, config.streamAfter().toMillis(),
+                        config.sseRetry().toMillis());
                 router.request(route, session, r, stream).onComplete(ar -> {
                     if (ar.failed()) {
                         internalError(ctx, r.id(), ar.cause());
@@ -185,8 +201,8 @@ public class McpHttpHandler {
         for (JsonRpcMessage m : messages) {
             switch (m) {
                 case JsonRpcNotification n -> router.notification(route, session, n);
-                case JsonRpcResponse r -> {
-                }
+                case JsonRpcResponse r -> router.clientResponse(route, session, r)
+                        .onFailure(t -> LOG.debugf("An answer in a batch was not delivered: %s", t.getMessage()));
                 case JsonRpcRequest r -> answers.add(router.request(route, session, r, ignored -> {
                 }));
             }
@@ -220,10 +236,8 @@ public class McpHttpHandler {
             httpError(ctx, 400, ErrorCodes.INVALID_REQUEST, "Bad Request: Mcp-Session-Id header is required");
             return;
         }
-        withSession(ctx, routes.route(path), sessionId, session -> {
-            ctx.response().putHeader(HttpHeaders.ALLOW, "POST, DELETE");
-            httpError(ctx, 405, ErrorCodes.INVALID_REQUEST, "Method Not Allowed: this endpoint offers no standalone stream yet");
-        });
+        Route route = routes.route(path);
+        withSession(ctx, route, sessionId, session -> streams.get(ctx, route, session, ctx.request().getHeader("Last-Event-ID")));
     }
 
     private void delete(RoutingContext ctx, String path) {
@@ -236,6 +250,7 @@ public class McpHttpHandler {
             return;
         }
         withSession(ctx, routes.route(path), sessionId, session -> router.end(session.id()).onComplete(ar -> {
+            streams.ended(session.id());
             if (ar.failed()) {
                 internalError(ctx, null, ar.cause());
             } else {

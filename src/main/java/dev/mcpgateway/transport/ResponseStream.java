@@ -2,71 +2,126 @@ package dev.mcpgateway.transport;
 
 import java.util.concurrent.ThreadLocalRandom;
 
+import org.jboss.logging.Logger;
+
 import dev.mcpgateway.federation.ClientSink;
 import dev.mcpgateway.jsonrpc.JsonRpcCodec;
 import dev.mcpgateway.jsonrpc.JsonRpcMessage;
 import dev.mcpgateway.jsonrpc.JsonRpcResponse;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpHeaders;
+import dev.mcpgateway.jsonrpc.ProtocolVersions;
+import dev.mcpgateway.session.EventLog;
+import dev.mcpgateway.session.GatewaySession;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 
 /**
- * The answer to one POSTed request. Stays a plain JSON response unless something must reach the
- * client before the response (progress, logs, server requests); then it turns into an event
- * stream and ends after the response event.
+ * The answer to one POSTed request. A quick answer with nothing before it is plain JSON and never
+ * touches the event log. When the upstream sends something first (progress, logs, server
+ * requests), or the answer takes longer than {@code streamAfter}, it becomes an event stream whose
+ * events are appended to the log before they are written, so a client whose connection drops can
+ * resume with {@code Last-Event-ID} and still get the response. The upstream is consumed to the end
+ * whether or not the client is still there.
  */
 final class ResponseStream implements ClientSink {
 
-    private final RoutingContext ctx;
-    private final String streamId;
-    private long seq;
-    private boolean streaming;
+    private static final Logger LOG = Logger.getLogger(ResponseStream.class);
 
-    ResponseStream(RoutingContext ctx) {
+    private final RoutingContext ctx;
+    private final Context context;
+    private final EventLog log;
+    private final GatewaySession session;
+    private final long retryMillis;
+    private final long timer;
+    private String streamId;
+    private boolean finished;
+    /** Appends and writes happen one after another, in order. */
+    private Future<?> tail = Future.succeededFuture();
+
+    ResponseStream(RoutingContext ctx, EventLog log, GatewaySession session, long streamAfterMillis, long retryMillis) {
         this.ctx = ctx;
-        this.streamId = Long.toHexString(ThreadLocalRandom.current().nextLong());
+        this.context = ctx.vertx().getOrCreateContext();
+        this.log = log;
+        this.session = session;
+        this.retryMillis = retryMillis;
+        this.timer = streamAfterMillis > 0 ? ctx.vertx().setTimer(streamAfterMillis, id -> startStreaming()) : -1;
     }
 
     @Override
     public void send(JsonRpcMessage message) {
-        ctx.vertx().runOnContext(v -> write(message));
-    }
-
-    private void write(JsonRpcMessage message) {
-        HttpServerResponse resp = ctx.response();
-        if (resp.ended() || resp.closed()) {
-            return;
-        }
-        if (!streaming) {
-            streaming = true;
-            resp.setStatusCode(200)
-                    .setChunked(true)
-                    .putHeader(HttpHeaders.CONTENT_TYPE, "text/event-stream")
-                    .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache");
-        }
-        resp.write(event(message));
-    }
-
-    private Buffer event(JsonRpcMessage message) {
-        Buffer b = Buffer.buffer(256);
-        b.appendString("id: ").appendString(streamId).appendString(":").appendString(Long.toString(++seq));
-        b.appendString("\nevent: message\ndata: ");
-        b.appendBytes(JsonRpcCodec.encode(message));
-        b.appendString("\n\n");
-        return b;
+        onContext(() -> {
+            if (finished) {
+                return;
+            }
+            startStreaming();
+            enqueue(JsonRpcCodec.writeString(JsonRpcCodec.toJson(message)), false);
+        });
     }
 
     /** Sends the response and ends the exchange. */
     void finish(JsonRpcResponse response) {
-        HttpServerResponse resp = ctx.response();
-        if (resp.ended() || resp.closed()) {
+        onContext(() -> {
+            if (finished) {
+                return;
+            }
+            finished = true;
+            ctx.vertx().cancelTimer(timer);
+            if (streamId == null) {
+                McpHttpHandler.writeJson(ctx, 200, JsonRpcCodec.encode(response));
+                return;
+            }
+            enqueue(JsonRpcCodec.writeString(JsonRpcCodec.toJson(response)), true);
+        });
+    }
+
+    private void startStreaming() {
+        if (streamId != null || finished) {
             return;
         }
-        if (streaming) {
-            resp.end(event(response));
+        streamId = Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE)
+                + Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE);
+        HttpServerResponse resp = ctx.response();
+        String id = streamId;
+        tail = tail.compose(v -> log.open(id, session.id())).onFailure(t -> LOG.warnf("Event log unavailable: %s", t.getMessage()));
+        if (!resp.ended() && !resp.closed()) {
+            Sse.begin(resp);
+            if (ProtocolVersions.atLeast(session.protocolVersion(), ProtocolVersions.V2025_11_25)) {
+                resp.write(Sse.priming(streamId + ":0", retryMillis));
+            } else {
+                // Send the head now so the client knows an event stream is coming.
+                resp.write(Sse.OPEN_COMMENT);
+            }
+        }
+    }
+
+    private void enqueue(String data, boolean last) {
+        String id = streamId;
+        tail = tail.compose(v -> log.append(id, data)).transform(ar -> {
+            HttpServerResponse resp = ctx.response();
+            String eventId = ar.succeeded() ? id + ":" + ar.result() : null;
+            if (ar.failed()) {
+                LOG.warnf("Event for stream %s not logged (not resumable): %s", id, ar.cause().getMessage());
+            }
+            if (!resp.ended() && !resp.closed()) {
+                if (eventId != null) {
+                    resp.write(Sse.event(eventId, data));
+                } else {
+                    resp.write("event: message\ndata: " + data + "\n\n");
+                }
+                if (last) {
+                    resp.end();
+                }
+            }
+            return last ? log.complete(id) : Future.succeededFuture();
+        });
+    }
+
+    private void onContext(Runnable r) {
+        if (Context.isOnEventLoopThread() && ctx.vertx().getOrCreateContext() == context) {
+            r.run();
         } else {
-            McpHttpHandler.writeJson(ctx, 200, JsonRpcCodec.encode(response));
+            context.runOnContext(v -> r.run());
         }
     }
 }

@@ -43,10 +43,14 @@ final class StreamableHttpClient implements UpstreamClient {
     static final String SESSION_HEADER = "Mcp-Session-Id";
     static final String VERSION_HEADER = "MCP-Protocol-Version";
     private static final String ACCEPT_BOTH = "application/json, text/event-stream";
+    private static final int MAX_STREAMS = 10_000;
+    private static final long DEFAULT_RETRY_MILLIS = 1000;
 
     private final BackendConfig config;
     private final Vertx vertx;
     private final HttpClient http;
+    /** Long-lived GET streams get their own pool, without an idle timeout. */
+    private final HttpClient streams;
     private final URI uri;
     private final long timeoutMillis;
     private final MultiMap staticHeaders;
@@ -66,6 +70,8 @@ final class StreamableHttpClient implements UpstreamClient {
                 .setVerifyHost(true)
                 .setName("upstream-" + config.name());
         this.http = vertx.createHttpClient(http, new PoolOptions().setHttp1MaxSize(options.maxConnectionsPerBackend()));
+        HttpClientOptions streamOptions = new HttpClientOptions(http).setIdleTimeout(0).setName("upstream-stream-" + config.name());
+        this.streams = vertx.createHttpClient(streamOptions, new PoolOptions().setHttp1MaxSize(MAX_STREAMS));
         this.staticHeaders = MultiMap.caseInsensitiveMultiMap();
         for (Map.Entry<String, String> h : config.headers().entrySet()) {
             staticHeaders.add(h.getKey(), h.getValue());
@@ -120,7 +126,110 @@ final class StreamableHttpClient implements UpstreamClient {
 
     @Override
     public Future<UpstreamListener> listen(UpstreamSession session, UpstreamSink sink) {
-        return Future.succeededFuture(UpstreamListener.NONE);
+        StandaloneStream stream = new StandaloneStream(session, sink);
+        return stream.connect().map(open -> open ? stream : UpstreamListener.NONE);
+    }
+
+    /**
+     * The upstream's GET stream for one session. Reconnects when it drops, with the upstream's
+     * {@code Last-Event-ID}, so a resumable upstream loses nothing; stops on 404 (session gone) or
+     * 405 (the upstream offers no such stream).
+     */
+    private final class StandaloneStream implements UpstreamListener {
+        private final UpstreamSession session;
+        private final UpstreamSink sink;
+        private volatile boolean closed;
+        private volatile HttpClientRequest current;
+        private String lastEventId;
+        private long retryMillis = DEFAULT_RETRY_MILLIS;
+        private int failures;
+
+        StandaloneStream(UpstreamSession session, UpstreamSink sink) {
+            this.session = session;
+            this.sink = sink;
+        }
+
+        /** Answers false when the upstream has no standalone stream. */
+        Future<Boolean> connect() {
+            RequestOptions req = new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(uri.toString());
+            MultiMap h = headers(session.sessionId(), session.protocolVersion());
+            h.set(HttpHeaders.ACCEPT, "text/event-stream");
+            if (lastEventId != null) {
+                h.set("Last-Event-ID", lastEventId);
+            }
+            req.setHeaders(h);
+            return streams.request(req).compose(r -> {
+                current = r;
+                return r.send();
+            }).compose(resp -> {
+                String type = resp.getHeader(HttpHeaders.CONTENT_TYPE);
+                if (resp.statusCode() != 200 || type == null || !type.startsWith("text/event-stream")) {
+                    int status = resp.statusCode();
+                    resp.body();
+                    if (status == 405 || status == 404 || status == 400) {
+                        LOG.debugf("Backend %s: no standalone stream (HTTP %d)", config.name(), status);
+                        return Future.succeededFuture(false);
+                    }
+                    return Future.failedFuture(UpstreamErrors.unavailable(config.name(), "GET stream answered HTTP " + status));
+                }
+                failures = 0;
+                SseParser parser = new SseParser(event -> {
+                    if (event.id() != null) {
+                        lastEventId = event.id();
+                    }
+                    if (event.retry() != null) {
+                        retryMillis = event.retry();
+                    }
+                    if (!"message".equals(event.event()) || event.data().isEmpty()) {
+                        return;
+                    }
+                    try {
+                        sink.onMessage(JsonRpcCodec.decode(JsonRpcCodec.parseTree(
+                                event.data().getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+                    } catch (JsonRpcException e) {
+                        LOG.debugf("Backend %s sent an event that is not JSON-RPC: %s", config.name(), e.getMessage());
+                    }
+                });
+                resp.handler(parser::feed);
+                resp.exceptionHandler(t -> reconnectLater());
+                resp.endHandler(v -> reconnectLater());
+                return Future.succeededFuture(true);
+            }).recover(t -> {
+                if (t instanceof JsonRpcException e) {
+                    return Future.failedFuture(e);
+                }
+                return Future.failedFuture(asJsonRpc(t));
+            });
+        }
+
+        private void reconnectLater() {
+            if (closed) {
+                return;
+            }
+            long delay = Math.min(30_000, retryMillis * (1L << Math.min(failures, 5)));
+            failures++;
+            vertx.setTimer(delay, id -> {
+                if (closed) {
+                    return;
+                }
+                connect().onComplete(ar -> {
+                    if (ar.failed()) {
+                        reconnectLater();
+                    } else if (!ar.result()) {
+                        closed = true;
+                    }
+                });
+            });
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+            HttpClientRequest r = current;
+            if (r != null) {
+                r.reset();
+            }
+        }
     }
 
     @Override
@@ -142,6 +251,7 @@ final class StreamableHttpClient implements UpstreamClient {
     @Override
     public void shutdown() {
         http.close();
+        streams.close();
     }
 
     private RequestOptions post(String sessionId, String protocolVersion) {

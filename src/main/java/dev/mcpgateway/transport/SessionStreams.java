@@ -1,0 +1,226 @@
+package dev.mcpgateway.transport;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.jboss.logging.Logger;
+
+import dev.mcpgateway.config.GatewayConfig;
+import dev.mcpgateway.federation.McpRouter;
+import dev.mcpgateway.federation.Route;
+import dev.mcpgateway.jsonrpc.ErrorCodes;
+import dev.mcpgateway.jsonrpc.JsonRpcCodec;
+import dev.mcpgateway.jsonrpc.JsonRpcException;
+import dev.mcpgateway.jsonrpc.JsonRpcResponse;
+import dev.mcpgateway.jsonrpc.ProtocolVersions;
+import dev.mcpgateway.session.EventLog;
+import dev.mcpgateway.session.EventLog.StoredEvent;
+import dev.mcpgateway.session.GatewaySession;
+import dev.mcpgateway.session.SessionStore;
+import dev.mcpgateway.upstream.UpstreamListener;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * The streams a client reads with GET: the session's standalone stream (everything the backends
+ * send outside a request: list changes, resource updates, log messages, server requests) and the
+ * resumption of any of its streams by {@code Last-Event-ID}. The backends' streams are pumped into
+ * the session's log as soon as the client first opens its GET stream, and keep being pumped while
+ * it reconnects; what the client reads is a tail of that log.
+ */
+@ApplicationScoped
+public class SessionStreams {
+
+    private static final Logger LOG = Logger.getLogger(SessionStreams.class);
+
+    private final McpRouter router;
+    private final EventLog log;
+    private final GatewayConfig config;
+    /** Backend listeners pumping into a session's standalone stream, by session id. */
+    private final Map<String, Future<UpstreamListener>> pumps = new ConcurrentHashMap<>();
+    /** The client connection reading a session's standalone stream on this replica. */
+    private final Map<String, HttpServerResponse> readers = new ConcurrentHashMap<>();
+
+    @Inject
+    public SessionStreams(McpRouter router, EventLog log, GatewayConfig config, SessionStore store) {
+        this.router = router;
+        this.log = log;
+        this.config = config;
+        store.onExpiry(s -> ended(s.id()));
+    }
+
+    /** The id of a session's standalone stream: stable, so any replica finds it, and not the session id. */
+    static String standaloneStreamId(String sessionId) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(("get:" + sessionId).getBytes(StandardCharsets.UTF_8));
+            return "g" + Base64.getUrlEncoder().withoutPadding().encodeToString(digest).substring(0, 22);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** GET: opens the standalone stream, or resumes the stream named by {@code lastEventId}. */
+    void get(RoutingContext ctx, Route route, GatewaySession session, String lastEventId) {
+        String standalone = standaloneStreamId(session.id());
+        if (lastEventId == null) {
+            attachStandalone(ctx, route, session, standalone, 0, true);
+            return;
+        }
+        StoredEvent position = StoredEvent.parseId(lastEventId);
+        if (position == null) {
+            McpHttpHandler.httpError(ctx, 400, ErrorCodes.INVALID_REQUEST, "Bad Request: Last-Event-ID is not an event id of this gateway");
+            return;
+        }
+        log.owner(position.streamId()).onComplete(ar -> {
+            if (ar.failed()) {
+                McpHttpHandler.httpError(ctx, 503, ErrorCodes.INTERNAL_ERROR, "Service Unavailable: the event log cannot be reached");
+                return;
+            }
+            if (standalone.equals(position.streamId())) {
+                attachStandalone(ctx, route, session, standalone, position.seq(), ar.result() != null);
+                return;
+            }
+            if (!session.id().equals(ar.result())) {
+                // Unknown, expired, or another session's stream: nothing to replay, and no hint which.
+                McpHttpHandler.httpError(ctx, 404, ErrorCodes.INVALID_REQUEST, "Not Found: no stream of this session has that event id");
+                return;
+            }
+            Sse.begin(ctx.response());
+            tail(ctx, session, position.streamId(), position.seq(), true);
+        });
+    }
+
+    private void attachStandalone(RoutingContext ctx, Route route, GatewaySession session, String streamId, long after, boolean known) {
+        HttpServerResponse resp = ctx.response();
+        if (readers.putIfAbsent(session.id(), resp) != null) {
+            // The spec allows the server one standalone stream per session at a time.
+            McpHttpHandler.httpError(ctx, 409, ErrorCodes.INVALID_REQUEST, "Conflict: this session already has an open GET stream");
+            return;
+        }
+        resp.closeHandler(v -> readers.remove(session.id(), resp));
+        resp.endHandler(v -> readers.remove(session.id(), resp));
+        log.open(streamId, session.id()).onComplete(ar -> {
+            if (ar.failed()) {
+                readers.remove(session.id(), resp);
+                McpHttpHandler.httpError(ctx, 503, ErrorCodes.INTERNAL_ERROR, "Service Unavailable: the event log cannot be reached");
+                return;
+            }
+            ensurePump(route, session, streamId);
+            Sse.begin(resp);
+            if (after == 0 && ProtocolVersions.atLeast(session.protocolVersion(), ProtocolVersions.V2025_11_25)) {
+                resp.write(Sse.priming(streamId + ":0", config.sseRetry().toMillis()));
+            } else {
+                resp.write(Sse.OPEN_COMMENT);
+            }
+            tail(ctx, session, streamId, after, false);
+        });
+    }
+
+    /**
+     * Pumps the backends' streams into the session's standalone log, once per session on this
+     * replica, until the session ends.
+     */
+    private void ensurePump(Route route, GatewaySession session, String streamId) {
+        pumps.computeIfAbsent(session.id(), id -> router.listen(route, session, message -> {
+            String data = JsonRpcCodec.writeString(JsonRpcCodec.toJson(message));
+            log.append(streamId, data).onFailure(t -> LOG.warnf("Lost an event of session %s: %s", id, t.getMessage()));
+        }));
+    }
+
+    /**
+     * Writes the events of a stream after {@code after}, then follows it live. A POST stream ends
+     * after its response; the standalone stream stays open.
+     */
+    private void tail(RoutingContext ctx, GatewaySession session, String streamId, long after, boolean endAfterResponse) {
+        HttpServerResponse resp = ctx.response();
+        Context context = Vertx.currentContext();
+        // Subscribe before reading so nothing appended in between is missed; drop what the read covered.
+        List<StoredEvent> early = new ArrayList<>();
+        long[] delivered = {after};
+        boolean[] replayed = {false};
+        AutoCloseable[] subscription = new AutoCloseable[1];
+        Runnable stop = () -> {
+            try {
+                if (subscription[0] != null) {
+                    subscription[0].close();
+                }
+            } catch (Exception ignored) {
+                // Closing a subscription cannot meaningfully fail.
+            }
+        };
+        java.util.function.Consumer<StoredEvent> deliver = e -> {
+            if (e.seq() <= delivered[0] || resp.ended() || resp.closed()) {
+                return;
+            }
+            delivered[0] = e.seq();
+            if (e.data() == null || e.data().isEmpty()) {
+                return;
+            }
+            resp.write(Sse.event(e.eventId(), e.data()));
+            if (endAfterResponse && isResponse(e.data())) {
+                resp.end();
+                stop.run();
+            }
+        };
+        subscription[0] = log.subscribe(streamId, e -> context.runOnContext(v -> {
+            if (replayed[0]) {
+                deliver.accept(e);
+            } else {
+                early.add(e);
+            }
+        }));
+        resp.closeHandler(v -> stop.run());
+        log.readAfter(streamId, after).onComplete(ar -> {
+            if (ar.failed()) {
+                stop.run();
+                resp.reset();
+                return;
+            }
+            ar.result().forEach(deliver);
+            replayed[0] = true;
+            early.forEach(deliver);
+            early.clear();
+            if (endAfterResponse && !resp.ended()) {
+                log.isComplete(streamId).onSuccess(done -> {
+                    if (done && !resp.ended()) {
+                        resp.end();
+                        stop.run();
+                    }
+                });
+            }
+        });
+    }
+
+    private static boolean isResponse(String data) {
+        try {
+            return JsonRpcCodec.decode(JsonRpcCodec.parseTree(data.getBytes(StandardCharsets.UTF_8))) instanceof JsonRpcResponse;
+        } catch (JsonRpcException e) {
+            return false;
+        }
+    }
+
+    /** The session ended: stop pumping and close its standalone stream. */
+    void ended(String sessionId) {
+        Future<UpstreamListener> pump = pumps.remove(sessionId);
+        if (pump != null) {
+            pump.onSuccess(UpstreamListener::close);
+        }
+        HttpServerResponse reader = readers.remove(sessionId);
+        if (reader != null && !reader.ended()) {
+            reader.end();
+        }
+        log.remove(standaloneStreamId(sessionId));
+    }
+}
