@@ -37,6 +37,7 @@ import dev.mcpgateway.upstream.UpstreamErrors;
 import dev.mcpgateway.upstream.UpstreamListener;
 import dev.mcpgateway.upstream.UpstreamSink;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 
 /**
  * The federation: maps one client session onto one upstream session per backend. Merges lists,
@@ -55,7 +56,11 @@ public class McpRouter {
     private final RequestIds requestIds;
     private final SecureRandom random = new SecureRandom();
     /** Requests in flight on this replica, by session and client id: which backends serve them. */
-    private final Map<String, List<String>> inFlight = new ConcurrentHashMap<>();
+    private final Map<String, List<Pending>> inFlight = new ConcurrentHashMap<>();
+
+    /** One backend's part of a request in flight; failing its promise ends the gateway's wait. */
+    private record Pending(String backend, Promise<JsonRpcResponse> promise) {
+    }
 
     @Inject
     public McpRouter(SessionStore store, GatewayConfig config, RouteTable routes) {
@@ -524,10 +529,11 @@ public class McpRouter {
             return Future.failedFuture(UpstreamErrors.unavailable(backend, "it is no longer configured"));
         }
         String key = inFlightKey(session.id(), request.id());
+        Pending pending = new Pending(backend, Promise.promise());
         inFlight.compute(key, (k, v) -> {
-            List<String> backends = v == null ? new ArrayList<>(2) : v;
-            backends.add(backend);
-            return backends;
+            List<Pending> list = v == null ? new ArrayList<>(2) : v;
+            list.add(pending);
+            return list;
         });
         UpstreamSink interim = message -> {
             JsonRpcMessage rewritten = fromUpstream(route, session, upstream, message);
@@ -535,15 +541,22 @@ public class McpRouter {
                 sink.send(rewritten);
             }
         };
-        return client.request(upstream, request, interim).recover(t -> {
-            if (!UpstreamErrors.isSessionExpired(t)) {
+        client.request(upstream, request, interim).recover(t -> {
+            if (!UpstreamErrors.isSessionExpired(t) || pending.promise().future().isComplete()) {
                 return Future.failedFuture(t);
             }
             LOG.infof("Backend %s ended session %s upstream; opening a new one", backend, session.id());
             return reopen(route, session, client)
                     .compose(fresh -> client.request(fresh, request, interim));
-        }).onComplete(ignored -> inFlight.computeIfPresent(key, (k, v) -> {
-            v.remove(backend);
+        }).onComplete(ar -> {
+            if (ar.succeeded()) {
+                pending.promise().tryComplete(ar.result());
+            } else {
+                pending.promise().tryFail(ar.cause());
+            }
+        });
+        return pending.promise().future().onComplete(ignored -> inFlight.computeIfPresent(key, (k, v) -> {
+            v.remove(pending);
             return v.isEmpty() ? null : v;
         }));
     }
@@ -680,12 +693,15 @@ public class McpRouter {
     /** To the backends serving that request here; when it is in flight elsewhere, to all. */
     private void cancel(Route route, GatewaySession session, JsonRpcNotification notification) {
         JsonNode requestId = notification.params() == null ? null : notification.params().get("requestId");
-        List<String> backends = requestId == null ? null : inFlight.get(inFlightKey(session.id(), requestId));
-        if (backends == null) {
+        List<Pending> pendings = requestId == null ? null : inFlight.get(inFlightKey(session.id(), requestId));
+        if (pendings == null) {
             broadcast(route, session, notification, null);
-        } else {
-            broadcast(route, session, notification, List.copyOf(backends));
+            return;
         }
+        List<Pending> copy = List.copyOf(pendings);
+        broadcast(route, session, notification, copy.stream().map(Pending::backend).toList());
+        // The client will ignore any answer now; stop waiting so its stream closes at once.
+        copy.forEach(p -> p.promise().tryFail(new JsonRpcException(ErrorCodes.REQUEST_CANCELLED, "Request cancelled by the client")));
     }
 
     private void broadcast(Route route, GatewaySession session, JsonRpcNotification notification) {

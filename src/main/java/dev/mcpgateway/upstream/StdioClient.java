@@ -204,7 +204,7 @@ final class StdioClient implements UpstreamClient {
             return ready.future();
         }
         if (params != null) {
-            initParams = params;
+            initParams = shared(params);
         }
         Promise<Ready> generation = Promise.promise();
         ready = generation;
@@ -382,10 +382,24 @@ final class StdioClient implements UpstreamClient {
     private static ObjectNode defaultInitParams() {
         // A replica that never saw open() for this backend (the session came from another one).
         ObjectNode params = JsonNodeFactory.instance.objectNode();
-        params.put("protocolVersion", ProtocolVersions.LATEST);
-        params.putObject("capabilities");
         params.putObject("clientInfo").put("name", "mcp-gateway").put("version", "1");
-        return params;
+        return shared(params);
+    }
+
+    /**
+     * One process serves every session, so it is offered everything the gateway can route back to
+     * a client, at the newest revision, whichever session happened to start it.
+     */
+    private static ObjectNode shared(ObjectNode params) {
+        ObjectNode p = params.deepCopy();
+        p.put("protocolVersion", ProtocolVersions.LATEST);
+        ObjectNode caps = p.putObject("capabilities");
+        caps.putObject("sampling");
+        ObjectNode elicitation = caps.putObject("elicitation");
+        elicitation.putObject("form");
+        elicitation.putObject("url");
+        caps.putObject("roots").put("listChanged", true);
+        return p;
     }
 
     // ---- requests -----------------------------------------------------------------------------
