@@ -198,7 +198,8 @@ public final class McpServersParser {
         if (include.isEmpty() && includeRegex.isEmpty() && exclude.isEmpty() && excludeRegex.isEmpty()) {
             return ToolFilter.ALLOW_ALL;
         }
-        return new ToolFilter(Set.copyOf(new LinkedHashSet<>(include)), includeRegex, Set.copyOf(new LinkedHashSet<>(exclude)), excludeRegex);
+        return new ToolFilter(Set.copyOf(new LinkedHashSet<>(include)), includeRegex, Set.copyOf(new LinkedHashSet<>(exclude)),
+                excludeRegex);
     }
 
     static List<Pattern> patterns(List<String> regexes, String where) throws ConfigException {
@@ -226,7 +227,8 @@ public final class McpServersParser {
         try {
             return parseDuration(s);
         } catch (DateTimeParseException | NumberFormatException e) {
-            throw new ConfigException(where + ": \"timeout\": expected seconds or a duration like 30s, 500ms, 2m; got \"" + s + "\"");
+            throw new ConfigException(
+                    where + ": \"timeout\": expected seconds or a duration like 30s, 500ms, 2m; got \"" + s + "\"");
         }
     }
 

@@ -225,13 +225,15 @@ public class McpRouter {
             case McpMethods.RESOURCES_LIST -> list(route, session, request, ListKind.RESOURCES);
             case McpMethods.RESOURCES_TEMPLATES_LIST -> list(route, session, request, ListKind.TEMPLATES);
             case McpMethods.TOOLS_CALL -> callTool(route, session, request, sink);
-            case McpMethods.PROMPTS_GET -> byName(route, session, request, sink, "prompts", route.promptOwners, "Unknown prompt");
+            case McpMethods.PROMPTS_GET ->
+                byName(route, session, request, sink, "prompts", route.promptOwners, "Unknown prompt");
             case McpMethods.RESOURCES_READ, McpMethods.RESOURCES_SUBSCRIBE, McpMethods.RESOURCES_UNSUBSCRIBE ->
                 byUri(route, session, request, sink);
             case McpMethods.COMPLETION_COMPLETE -> complete(route, session, request, sink);
             case McpMethods.LOGGING_SET_LEVEL -> setLevel(route, session, request);
             case McpMethods.TASKS_LIST -> list(route, session, request, ListKind.TASKS);
-            case McpMethods.TASKS_GET, McpMethods.TASKS_RESULT, McpMethods.TASKS_CANCEL -> byTask(route, session, request, sink);
+            case McpMethods.TASKS_GET, McpMethods.TASKS_RESULT, McpMethods.TASKS_CANCEL ->
+                byTask(route, session, request, sink);
             case McpMethods.INITIALIZE -> Future.failedFuture(new JsonRpcException(ErrorCodes.INVALID_REQUEST,
                     "Invalid Request: the session is already initialized"));
             default -> Future.failedFuture(new JsonRpcException(ErrorCodes.METHOD_NOT_FOUND,
@@ -413,7 +415,8 @@ public class McpRouter {
             for (Future<Page> f : pages) {
                 if (f.failed() || f.result().response().isError()) {
                     JsonRpcException e = f.failed() ? asJsonRpc(f.cause())
-                            : new JsonRpcException(new JsonRpcError(f.result().response().error().path("code").asInt(ErrorCodes.INTERNAL_ERROR),
+                            : new JsonRpcException(new JsonRpcError(
+                                    f.result().response().error().path("code").asInt(ErrorCodes.INTERNAL_ERROR),
                                     f.result().response().error().path("message").asText("error")));
                     LOG.warnf("%s: a backend's list failed and is left out: %s", kind.items, e.getMessage());
                     firstError = firstError == null ? e : firstError;
@@ -609,7 +612,8 @@ public class McpRouter {
                     case McpMethods.NOTIFICATIONS_CANCELLED -> {
                         // The upstream gave up on a request it sent the client: name it as the client knows it.
                         if (p.hasNonNull("requestId")) {
-                            p.set("requestId", requestIds.sign(session.id(), backend, upstream.sessionId(), p.get("requestId")));
+                            p.set("requestId",
+                                    requestIds.sign(session.id(), backend, upstream.sessionId(), p.get("requestId")));
                         }
                     }
                     case McpMethods.NOTIFICATIONS_TASKS_STATUS -> {
@@ -701,7 +705,8 @@ public class McpRouter {
         List<Pending> copy = List.copyOf(pendings);
         broadcast(route, session, notification, copy.stream().map(Pending::backend).toList());
         // The client will ignore any answer now; stop waiting so its stream closes at once.
-        copy.forEach(p -> p.promise().tryFail(new JsonRpcException(ErrorCodes.REQUEST_CANCELLED, "Request cancelled by the client")));
+        copy.forEach(p -> p.promise()
+                .tryFail(new JsonRpcException(ErrorCodes.REQUEST_CANCELLED, "Request cancelled by the client")));
     }
 
     private void broadcast(Route route, GatewaySession session, JsonRpcNotification notification) {

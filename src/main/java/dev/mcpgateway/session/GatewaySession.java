@@ -32,10 +32,12 @@ public record GatewaySession(
     }
 
     public GatewaySession withLogLevel(String level) {
-        return new GatewaySession(id, route, principal, protocolVersion, clientCapabilities, clientInfo, upstreams, level, createdAtMillis);
+        return new GatewaySession(id, route, principal, protocolVersion, clientCapabilities, clientInfo, upstreams, level,
+                createdAtMillis);
     }
 
     public GatewaySession withUpstreams(Map<String, UpstreamSession> newUpstreams) {
-        return new GatewaySession(id, route, principal, protocolVersion, clientCapabilities, clientInfo, newUpstreams, logLevel, createdAtMillis);
+        return new GatewaySession(id, route, principal, protocolVersion, clientCapabilities, clientInfo, newUpstreams, logLevel,
+                createdAtMillis);
     }
 }

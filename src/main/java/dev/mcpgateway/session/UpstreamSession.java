@@ -11,7 +11,8 @@ import com.fasterxml.jackson.databind.JsonNode;
  * @param protocolVersion the revision negotiated with that upstream
  * @param capabilities the upstream's server capabilities
  */
-public record UpstreamSession(String backend, String sessionId, String protocolVersion, JsonNode capabilities, JsonNode serverInfo) {
+public record UpstreamSession(String backend, String sessionId, String protocolVersion, JsonNode capabilities,
+        JsonNode serverInfo) {
 
     public boolean has(String capability) {
         return capabilities != null && capabilities.hasNonNull(capability);

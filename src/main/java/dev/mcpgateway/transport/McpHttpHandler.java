@@ -140,8 +140,9 @@ public class McpHttpHandler {
         }
         withSession(ctx, route, sessionId, session -> {
             if (batch && !ProtocolVersions.V2025_03_26.equals(session.protocolVersion())) {
-                httpError(ctx, 400, ErrorCodes.INVALID_REQUEST, "Invalid Request: JSON-RPC batches are not supported in protocol version "
-                        + session.protocolVersion());
+                httpError(ctx, 400, ErrorCodes.INVALID_REQUEST,
+                        "Invalid Request: JSON-RPC batches are not supported in protocol version "
+                                + session.protocolVersion());
                 return;
             }
             if (batch) {
@@ -215,7 +216,8 @@ public class McpHttpHandler {
             ArrayNode out = JsonNodeFactory.instance.arrayNode();
             for (Future<JsonRpcResponse> f : answers) {
                 out.add(JsonRpcCodec.toJson(f.succeeded() ? f.result()
-                        : JsonRpcResponse.error(NullNode.getInstance(), new JsonRpcError(ErrorCodes.INTERNAL_ERROR, "Internal error"))));
+                        : JsonRpcResponse.error(NullNode.getInstance(),
+                                new JsonRpcError(ErrorCodes.INTERNAL_ERROR, "Internal error"))));
             }
             writeJson(ctx, 200, JsonRpcCodec.writeBytes(out));
         });
@@ -228,7 +230,8 @@ public class McpHttpHandler {
             return;
         }
         if (!Accept.allows(ctx.request().getHeader(HttpHeaders.ACCEPT), SSE_TYPE)) {
-            httpError(ctx, 406, ErrorCodes.INVALID_REQUEST, "Not Acceptable: GET opens an event stream; accept text/event-stream");
+            httpError(ctx, 406, ErrorCodes.INVALID_REQUEST,
+                    "Not Acceptable: GET opens an event stream; accept text/event-stream");
             return;
         }
         String sessionId = ctx.request().getHeader(SESSION_HEADER);
@@ -237,7 +240,8 @@ public class McpHttpHandler {
             return;
         }
         Route route = routes.route(path);
-        withSession(ctx, route, sessionId, session -> streams.get(ctx, route, session, ctx.request().getHeader("Last-Event-ID")));
+        withSession(ctx, route, sessionId,
+                session -> streams.get(ctx, route, session, ctx.request().getHeader("Last-Event-ID")));
     }
 
     private void delete(RoutingContext ctx, String path) {
@@ -261,7 +265,8 @@ public class McpHttpHandler {
 
     // ---- helpers ------------------------------------------------------------------------------
 
-    private void withSession(RoutingContext ctx, Route route, String sessionId, java.util.function.Consumer<GatewaySession> then) {
+    private void withSession(RoutingContext ctx, Route route, String sessionId,
+            java.util.function.Consumer<GatewaySession> then) {
         store.get(sessionId).onComplete(ar -> {
             if (ar.failed()) {
                 LOG.errorf(ar.cause(), "Session store failed for %s", ctx.request().path());
@@ -270,7 +275,8 @@ public class McpHttpHandler {
             }
             GatewaySession session = ar.result();
             if (session == null || route == null || !session.route().equals(route.name())) {
-                httpError(ctx, 404, ErrorCodes.SESSION_NOT_FOUND, "Session not found: it ended or expired; initialize a new one");
+                httpError(ctx, 404, ErrorCodes.SESSION_NOT_FOUND,
+                        "Session not found: it ended or expired; initialize a new one");
                 return;
             }
             then.accept(session);
@@ -320,7 +326,8 @@ public class McpHttpHandler {
             resp.end();
             return;
         }
-        writeJson(ctx, status, JsonRpcCodec.encode(JsonRpcResponse.error(NullNode.getInstance(), new JsonRpcError(code, message))));
+        writeJson(ctx, status,
+                JsonRpcCodec.encode(JsonRpcResponse.error(NullNode.getInstance(), new JsonRpcError(code, message))));
     }
 
     static void writeJson(RoutingContext ctx, int status, byte[] body) {

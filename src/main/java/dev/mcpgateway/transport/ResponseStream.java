@@ -83,7 +83,8 @@ final class ResponseStream implements ClientSink {
                 + Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE);
         HttpServerResponse resp = ctx.response();
         String id = streamId;
-        tail = tail.compose(v -> log.open(id, session.id())).onFailure(t -> LOG.warnf("Event log unavailable: %s", t.getMessage()));
+        tail = tail.compose(v -> log.open(id, session.id()))
+                .onFailure(t -> LOG.warnf("Event log unavailable: %s", t.getMessage()));
         if (!resp.ended() && !resp.closed()) {
             Sse.begin(resp);
             if (ProtocolVersions.atLeast(session.protocolVersion(), ProtocolVersions.V2025_11_25)) {

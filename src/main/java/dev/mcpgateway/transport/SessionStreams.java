@@ -80,12 +80,14 @@ public class SessionStreams {
         }
         StoredEvent position = StoredEvent.parseId(lastEventId);
         if (position == null) {
-            McpHttpHandler.httpError(ctx, 400, ErrorCodes.INVALID_REQUEST, "Bad Request: Last-Event-ID is not an event id of this gateway");
+            McpHttpHandler.httpError(ctx, 400, ErrorCodes.INVALID_REQUEST,
+                    "Bad Request: Last-Event-ID is not an event id of this gateway");
             return;
         }
         log.owner(position.streamId()).onComplete(ar -> {
             if (ar.failed()) {
-                McpHttpHandler.httpError(ctx, 503, ErrorCodes.INTERNAL_ERROR, "Service Unavailable: the event log cannot be reached");
+                McpHttpHandler.httpError(ctx, 503, ErrorCodes.INTERNAL_ERROR,
+                        "Service Unavailable: the event log cannot be reached");
                 return;
             }
             if (standalone.equals(position.streamId())) {
@@ -94,7 +96,8 @@ public class SessionStreams {
             }
             if (!session.id().equals(ar.result())) {
                 // Unknown, expired, or another session's stream: nothing to replay, and no hint which.
-                McpHttpHandler.httpError(ctx, 404, ErrorCodes.INVALID_REQUEST, "Not Found: no stream of this session has that event id");
+                McpHttpHandler.httpError(ctx, 404, ErrorCodes.INVALID_REQUEST,
+                        "Not Found: no stream of this session has that event id");
                 return;
             }
             Sse.begin(ctx.response());
@@ -102,11 +105,13 @@ public class SessionStreams {
         });
     }
 
-    private void attachStandalone(RoutingContext ctx, Route route, GatewaySession session, String streamId, long after, boolean known) {
+    private void attachStandalone(RoutingContext ctx, Route route, GatewaySession session, String streamId, long after,
+            boolean known) {
         HttpServerResponse resp = ctx.response();
         if (readers.putIfAbsent(session.id(), resp) != null) {
             // The spec allows the server one standalone stream per session at a time.
-            McpHttpHandler.httpError(ctx, 409, ErrorCodes.INVALID_REQUEST, "Conflict: this session already has an open GET stream");
+            McpHttpHandler.httpError(ctx, 409, ErrorCodes.INVALID_REQUEST,
+                    "Conflict: this session already has an open GET stream");
             return;
         }
         resp.closeHandler(v -> readers.remove(session.id(), resp));
@@ -114,7 +119,8 @@ public class SessionStreams {
         log.open(streamId, session.id()).onComplete(ar -> {
             if (ar.failed()) {
                 readers.remove(session.id(), resp);
-                McpHttpHandler.httpError(ctx, 503, ErrorCodes.INTERNAL_ERROR, "Service Unavailable: the event log cannot be reached");
+                McpHttpHandler.httpError(ctx, 503, ErrorCodes.INTERNAL_ERROR,
+                        "Service Unavailable: the event log cannot be reached");
                 return;
             }
             ensurePump(route, session, streamId);
@@ -205,7 +211,8 @@ public class SessionStreams {
 
     private static boolean isResponse(String data) {
         try {
-            return JsonRpcCodec.decode(JsonRpcCodec.parseTree(data.getBytes(StandardCharsets.UTF_8))) instanceof JsonRpcResponse;
+            return JsonRpcCodec
+                    .decode(JsonRpcCodec.parseTree(data.getBytes(StandardCharsets.UTF_8))) instanceof JsonRpcResponse;
         } catch (JsonRpcException e) {
             return false;
         }

@@ -24,7 +24,8 @@ final class Sse {
     /** One message event; {@code data} is a single-line JSON document. */
     static Buffer event(String id, String data) {
         Buffer b = Buffer.buffer(data.length() + 48);
-        b.appendString("id: ").appendString(id).appendString("\nevent: message\ndata: ").appendString(data).appendString("\n\n");
+        b.appendString("id: ").appendString(id).appendString("\nevent: message\ndata: ").appendString(data)
+                .appendString("\n\n");
         return b;
     }
 

@@ -122,7 +122,8 @@ public final class SseParser {
 
     private void dispatch() {
         if (hasData || id != null || retry != null) {
-            handler.accept(new Event(id, event == null || event.isEmpty() ? "message" : event, hasData ? data.toString() : "", retry));
+            handler.accept(
+                    new Event(id, event == null || event.isEmpty() ? "message" : event, hasData ? data.toString() : "", retry));
         }
         data.setLength(0);
         hasData = false;

@@ -628,7 +628,8 @@ final class StdioClient implements UpstreamClient {
 
     private static JsonRpcMessage copy(JsonRpcMessage message) {
         return switch (message) {
-            case JsonRpcNotification n -> new JsonRpcNotification(n.method(), n.params() == null ? null : n.params().deepCopy());
+            case JsonRpcNotification n ->
+                new JsonRpcNotification(n.method(), n.params() == null ? null : n.params().deepCopy());
             case JsonRpcRequest r -> r.params() == null ? r : r.withParams(r.params().deepCopy());
             case JsonRpcResponse r -> r;
         };

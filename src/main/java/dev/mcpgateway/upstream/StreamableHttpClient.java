@@ -70,7 +70,8 @@ final class StreamableHttpClient implements UpstreamClient {
                 .setVerifyHost(true)
                 .setName("upstream-" + config.name());
         this.http = vertx.createHttpClient(http, new PoolOptions().setHttp1MaxSize(options.maxConnectionsPerBackend()));
-        HttpClientOptions streamOptions = new HttpClientOptions(http).setIdleTimeout(0).setName("upstream-stream-" + config.name());
+        HttpClientOptions streamOptions = new HttpClientOptions(http).setIdleTimeout(0)
+                .setName("upstream-stream-" + config.name());
         this.streams = vertx.createHttpClient(streamOptions, new PoolOptions().setHttp1MaxSize(MAX_STREAMS));
         this.staticHeaders = MultiMap.caseInsensitiveMultiMap();
         for (Map.Entry<String, String> h : config.headers().entrySet()) {
@@ -241,7 +242,7 @@ final class StreamableHttpClient implements UpstreamClient {
                 .setTimeout(timeoutMillis);
         req.setHeaders(headers(session.sessionId(), session.protocolVersion()));
         return http.request(req).compose(HttpClientRequest::send).compose(HttpClientResponse::body)
-                .<Void> mapEmpty()
+                .<Void>mapEmpty()
                 .otherwise(t -> {
                     LOG.debugf("Closing the session of backend %s failed: %s", config.name(), t.getMessage());
                     return null;
@@ -359,7 +360,8 @@ final class StreamableHttpClient implements UpstreamClient {
                 return;
             }
             try {
-                deliver(JsonRpcCodec.decode(JsonRpcCodec.parseTree(event.data().getBytes(java.nio.charset.StandardCharsets.UTF_8))),
+                deliver(JsonRpcCodec
+                        .decode(JsonRpcCodec.parseTree(event.data().getBytes(java.nio.charset.StandardCharsets.UTF_8))),
                         request, sink, result);
             } catch (JsonRpcException e) {
                 LOG.debugf("Backend %s sent an event that is not JSON-RPC: %s", config.name(), e.getMessage());

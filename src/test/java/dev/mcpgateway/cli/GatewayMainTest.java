@@ -17,7 +17,8 @@ class GatewayMainTest {
 
     static Outcome prepare(String... args) {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = GatewayMain.prepare(args, new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true, StandardCharsets.UTF_8));
+        int code = GatewayMain.prepare(args, new PrintStream(new ByteArrayOutputStream()),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
         return new Outcome(code, err.toString(StandardCharsets.UTF_8));
     }
 
@@ -46,7 +47,8 @@ class GatewayMainTest {
         Files.writeString(ok, "{\"mcpServers\":{\"x\":{\"command\":\"true\"}}}");
         String before = System.getProperty("quarkus.http.port");
         try {
-            assertThat(prepare("run", "--mcp-config", ok.toString(), "--port", "4321", "--host", "127.0.0.2").code()).isEqualTo(-1);
+            assertThat(prepare("run", "--mcp-config", ok.toString(), "--port", "4321", "--host", "127.0.0.2").code())
+                    .isEqualTo(-1);
             assertThat(System.getProperty("mcp-gateway.config-file")).isEqualTo(ok.toAbsolutePath().normalize().toString());
             assertThat(System.getProperty("quarkus.http.port")).isEqualTo("4321");
             assertThat(System.getProperty("quarkus.http.host")).isEqualTo("127.0.0.2");

@@ -58,14 +58,16 @@ class McpServersParserTest {
 
     @Test
     void includeToolsAliasAndExclusionWins() throws Exception {
-        BackendConfig b = only("{\"mcpServers\":{\"a\":{\"url\":\"http://h/mcp\",\"includeTools\":[\"x\",\"y\"],\"excludeTools\":[\"y\"]}}}");
+        BackendConfig b = only(
+                "{\"mcpServers\":{\"a\":{\"url\":\"http://h/mcp\",\"includeTools\":[\"x\",\"y\"],\"excludeTools\":[\"y\"]}}}");
         assertThat(b.tools().allows("x")).isTrue();
         assertThat(b.tools().allows("y")).isFalse();
     }
 
     @Test
     void defaultsAndSubstitutionFallback() throws Exception {
-        BackendConfig b = only("{\"mcpServers\":{\"a\":{\"url\":\"http://${MISSING:-localhost}:1/mcp\",\"headers\":{\"X\":\"${EMPTY:-d}\"}}}}");
+        BackendConfig b = only(
+                "{\"mcpServers\":{\"a\":{\"url\":\"http://${MISSING:-localhost}:1/mcp\",\"headers\":{\"X\":\"${EMPTY:-d}\"}}}}");
         assertThat(b.url()).isEqualTo("http://localhost:1/mcp");
         assertThat(b.headers()).containsEntry("X", "d");
         assertThat(b.timeout()).isEqualTo(Duration.ofSeconds(60));
@@ -82,7 +84,8 @@ class McpServersParserTest {
                 .hasMessageContaining("\"c\"").hasMessageContaining("\"headers\"").hasMessageContaining("NOPE");
         assertThatThrownBy(() -> parse("{\"mcpServers\":{\"d\":{\"command\":\"${NOPE2}\"}}}"))
                 .hasMessageContaining("\"d\"").hasMessageContaining("\"command\"").hasMessageContaining("NOPE2");
-        assertThatThrownBy(() -> parse("{\"mcpServers\": {")).hasMessageContaining("servers.json").hasMessageContaining("invalid JSON");
+        assertThatThrownBy(() -> parse("{\"mcpServers\": {")).hasMessageContaining("servers.json")
+                .hasMessageContaining("invalid JSON");
         assertThatThrownBy(() -> parse("{}")).hasMessageContaining("mcpServers");
         assertThatThrownBy(() -> parse("{\"mcpServers\":{\"a__b\":{\"command\":\"x\"}}}")).hasMessageContaining("a__b");
         assertThatThrownBy(() -> parse("{\"mcpServers\":{\"e\":{\"url\":\"ftp://h\"}}}")).hasMessageContaining("\"e\"")
@@ -101,10 +104,14 @@ class McpServersParserTest {
 
     @Test
     void prefixModes() throws Exception {
-        assertThat(parse("{\"prefixMode\":\"conditional\",\"mcpServers\":{\"a\":{\"command\":\"x\"}}}").routes().get(0).prefixed()).isFalse();
+        assertThat(
+                parse("{\"prefixMode\":\"conditional\",\"mcpServers\":{\"a\":{\"command\":\"x\"}}}").routes().get(0).prefixed())
+                .isFalse();
         assertThat(parse("{\"mcpServers\":{\"a\":{\"command\":\"x\"}}}").routes().get(0).prefixed()).isTrue();
-        assertThat(parse("{\"prefixMode\":\"conditional\",\"mcpServers\":{\"a\":{\"command\":\"x\"},\"b\":{\"command\":\"y\"}}}")
-                .routes().get(0).prefixed()).isTrue();
+        assertThat(
+                parse("{\"prefixMode\":\"conditional\",\"mcpServers\":{\"a\":{\"command\":\"x\"},\"b\":{\"command\":\"y\"}}}")
+                        .routes().get(0).prefixed())
+                .isTrue();
         assertThatThrownBy(() -> parse("{\"prefixMode\":\"sometimes\",\"mcpServers\":{\"a\":{\"command\":\"x\"}}}"))
                 .hasMessageContaining("prefixMode");
     }

@@ -52,12 +52,14 @@ class JavaSdkClientTest {
 
         McpSchema.CallToolResult echo = client.callTool(new McpSchema.CallToolRequest("beta__echo", Map.of("message", "java")));
         assertThat(((McpSchema.TextContent) echo.content().get(0)).text()).isEqualTo("Echo: java");
-        McpSchema.CallToolResult sum = client.callTool(new McpSchema.CallToolRequest("gamma__get-sum", Map.of("a", 20, "b", 22)));
+        McpSchema.CallToolResult sum = client
+                .callTool(new McpSchema.CallToolRequest("gamma__get-sum", Map.of("a", 20, "b", 22)));
         assertThat(((McpSchema.TextContent) sum.content().get(0)).text()).contains("42");
 
         McpSchema.ListPromptsResult prompts = client.listPrompts();
         assertThat(prompts.prompts()).extracting(McpSchema.Prompt::name).contains("alpha__simple-prompt", "gamma__args-prompt");
-        McpSchema.GetPromptResult prompt = client.getPrompt(new McpSchema.GetPromptRequest("gamma__args-prompt", Map.of("city", "Oslo")));
+        McpSchema.GetPromptResult prompt = client
+                .getPrompt(new McpSchema.GetPromptRequest("gamma__args-prompt", Map.of("city", "Oslo")));
         assertThat(((McpSchema.TextContent) prompt.messages().get(0).content()).text()).contains("Oslo");
 
         // Reading is covered by the TypeScript client: this SDK's polymorphic resource contents do

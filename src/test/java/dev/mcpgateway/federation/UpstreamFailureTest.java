@@ -41,7 +41,8 @@ class UpstreamFailureTest {
 
     RequestSpecification call(String tool) {
         return mcp().header("Mcp-Session-Id", session)
-                .body("{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/call\",\"params\":{\"name\":\"" + tool + "\",\"arguments\":{}}}");
+                .body("{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/call\",\"params\":{\"name\":\"" + tool
+                        + "\",\"arguments\":{}}}");
     }
 
     @Test

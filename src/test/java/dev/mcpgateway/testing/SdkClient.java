@@ -39,7 +39,8 @@ public final class SdkClient {
         try {
             Path file = Files.createTempFile("scenario-", ".json");
             Files.writeString(file, MAPPER.writeValueAsString(scenario));
-            ProcessBuilder pb = new ProcessBuilder(List.of(NodePeers.node(), NodePeers.SDK_CLIENT.toString(), url, file.toString()))
+            ProcessBuilder pb = new ProcessBuilder(
+                    List.of(NodePeers.node(), NodePeers.SDK_CLIENT.toString(), url, file.toString()))
                     .directory(NodePeers.DIR.toFile());
             Path err = Files.createTempFile("sdk-client-", ".err");
             pb.redirectError(err.toFile());

@@ -96,7 +96,8 @@ class BadInputTest {
     void badParamsAreInvalidParams() {
         inSession().body("{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"tools/call\",\"params\":{\"arguments\":{}}}").post()
                 .then().statusCode(200).body("error.code", equalTo(-32602)).body("id", equalTo(7));
-        inSession().body("{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"tools/list\",\"params\":{\"cursor\":\"not-a-cursor!\"}}").post()
+        inSession().body("{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"tools/list\",\"params\":{\"cursor\":\"not-a-cursor!\"}}")
+                .post()
                 .then().statusCode(200).body("error.code", equalTo(-32602));
         inSession().body("{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"resources/read\",\"params\":{\"uri\":42}}").post()
                 .then().statusCode(200).body("error.code", equalTo(-32602));
@@ -106,7 +107,8 @@ class BadInputTest {
     void idsComeBackExactlyAsSent() {
         inSession().body("{\"jsonrpc\":\"2.0\",\"id\":12345678901,\"method\":\"ping\"}").post().then().statusCode(200)
                 .body(containsString("\"id\":12345678901"));
-        inSession().body("{\"jsonrpc\":\"2.0\",\"id\":\"x-1\",\"method\":\"tools/call\",\"params\":{\"name\":\"alpha__echo\",\"arguments\":{\"message\":\"m\"}}}")
+        inSession().body(
+                "{\"jsonrpc\":\"2.0\",\"id\":\"x-1\",\"method\":\"tools/call\",\"params\":{\"name\":\"alpha__echo\",\"arguments\":{\"message\":\"m\"}}}")
                 .post().then().statusCode(200).body("id", equalTo("x-1")).body("result.content[0].text", equalTo("Echo: m"));
     }
 
@@ -128,7 +130,8 @@ class BadInputTest {
 
     @Test
     void oversizedBodyIs413() {
-        String big = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\",\"params\":{\"pad\":\"" + "x".repeat(5 * 1024 * 1024) + "\"}}";
+        String big = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\",\"params\":{\"pad\":\"" + "x".repeat(5 * 1024 * 1024)
+                + "\"}}";
         inSession().body(big).post().then().statusCode(413).body("error.message", containsString("Too Large"));
         // The session still works afterwards.
         inSession().body("{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"ping\"}").post().then().statusCode(200);

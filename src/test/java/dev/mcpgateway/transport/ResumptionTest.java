@@ -39,7 +39,8 @@ class ResumptionTest {
     @TestHTTPResource("/mcp")
     URI endpoint;
 
-    final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+    final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5))
+            .build();
     String session;
 
     record Event(String id, String data) {
@@ -60,7 +61,8 @@ class ResumptionTest {
         assertThat(init.statusCode()).isEqualTo(200);
         session = init.headers().firstValue("Mcp-Session-Id").orElseThrow();
         http.send(request().header("Content-Type", "application/json").header("Mcp-Session-Id", session)
-                .POST(HttpRequest.BodyPublishers.ofString("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}")).build(),
+                .POST(HttpRequest.BodyPublishers.ofString("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}"))
+                .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
@@ -189,7 +191,8 @@ class ResumptionTest {
         initialize();
         assertThat(session).isNotEqualTo(mine);
         HttpResponse<String> resp = http.send(request().header("Mcp-Session-Id", session)
-                .header("Last-Event-ID", events.get(events.size() - 1).id()).GET().build(), HttpResponse.BodyHandlers.ofString());
+                .header("Last-Event-ID", events.get(events.size() - 1).id()).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(resp.statusCode()).isEqualTo(404);
     }
 }

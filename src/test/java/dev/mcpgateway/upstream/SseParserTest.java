@@ -145,7 +145,7 @@ class SseParserTest {
     void byteAtATimeFeedsGiveTheSameEvents() {
         String stream = "event: endpoint\r\ndata: /m?s=1\r\n\r\n: c\nevent: message\ndata: {\"a\":\"ü€\"}\rdata: 2\r\r";
         for (byte b : stream.getBytes(StandardCharsets.UTF_8)) {
-            parser.feed(new byte[] { b });
+            parser.feed(new byte[]{b});
         }
 
         assertThat(events).containsExactly(

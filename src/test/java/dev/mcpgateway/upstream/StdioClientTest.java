@@ -277,7 +277,8 @@ class StdioClientTest {
     }
 
     static JsonRpcRequest echo(JsonNode id, String message) {
-        return new JsonRpcRequest(id, McpMethods.TOOLS_CALL, toolParams("echo", JSON.objectNode().put("message", message), null));
+        return new JsonRpcRequest(id, McpMethods.TOOLS_CALL,
+                toolParams("echo", JSON.objectNode().put("message", message), null));
     }
 
     static JsonRpcRequest longRunning(JsonNode id, int seconds, int steps, JsonNode progressToken) {
