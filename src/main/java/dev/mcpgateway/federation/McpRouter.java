@@ -259,9 +259,11 @@ public class McpRouter {
         if (r.result() instanceof ObjectNode res) {
             if (res.get("task") instanceof ObjectNode task && task.hasNonNull("taskId")) {
                 task.put("taskId", Names.prefixName(backend, task.get("taskId").asText()));
+                return r.changed();
             }
             if (res.hasNonNull("taskId")) {
                 res.put("taskId", Names.prefixName(backend, res.get("taskId").asText()));
+                return r.changed();
             }
         }
         return r;
@@ -310,7 +312,7 @@ public class McpRouter {
                 o.put("uri", Names.prefixUri(backend, o.get("uri").asText()));
             }
         }
-        return response;
+        return response.changed();
     }
 
     private Future<JsonRpcResponse> complete(Route route, GatewaySession session, JsonRpcRequest request, ClientSink sink) {
@@ -565,7 +567,8 @@ public class McpRouter {
     }
 
     private static String inFlightKey(String sessionId, JsonNode requestId) {
-        return sessionId + '\0' + requestId.toString();
+        // Not JsonNode.toString(): that runs a serializer; the id is a string or an integer.
+        return sessionId + (requestId.isTextual() ? "\0s" : "\0n") + requestId.asText();
     }
 
     private Future<UpstreamSession> reopen(Route route, GatewaySession session, UpstreamClient client) {

@@ -118,6 +118,9 @@ public final class JsonRpcCodec {
     }
 
     public static byte[] encode(JsonRpcMessage message) {
+        if (message instanceof JsonRpcResponse r && r.wire() != null) {
+            return r.wire();
+        }
         return writeBytes(toJson(message));
     }
 

@@ -12,6 +12,18 @@ final class Accept {
         if (header == null) {
             return false;
         }
+        if (header.indexOf(';') < 0 && header.indexOf('*') < 0) {
+            // The common form, e.g. "application/json, text/event-stream": no wildcards, no q-values.
+            int at = header.indexOf(mediaType);
+            if (at >= 0) {
+                int end = at + mediaType.length();
+                boolean startOk = at == 0 || header.charAt(at - 1) == ',' || header.charAt(at - 1) == ' ';
+                boolean endOk = end == header.length() || header.charAt(end) == ',' || header.charAt(end) == ' ';
+                if (startOk && endOk) {
+                    return true;
+                }
+            }
+        }
         String wanted = mediaType.toLowerCase(Locale.ROOT);
         String wantedMajor = wanted.substring(0, wanted.indexOf('/'));
         for (String part : header.split(",")) {

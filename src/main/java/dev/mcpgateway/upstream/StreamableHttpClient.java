@@ -52,6 +52,10 @@ final class StreamableHttpClient implements UpstreamClient {
     /** Long-lived GET streams get their own pool, without an idle timeout. */
     private final HttpClient streams;
     private final URI uri;
+    private final boolean ssl;
+    private final String host;
+    private final int port;
+    private final String path;
     private final long timeoutMillis;
     private final MultiMap staticHeaders;
 
@@ -59,6 +63,11 @@ final class StreamableHttpClient implements UpstreamClient {
         this.vertx = vertx;
         this.config = config;
         this.uri = URI.create(config.url());
+        this.ssl = "https".equals(uri.getScheme());
+        this.host = uri.getHost();
+        this.port = uri.getPort() > 0 ? uri.getPort() : ssl ? 443 : 80;
+        this.path = (uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath())
+                + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
         this.timeoutMillis = config.timeout().toMillis();
         HttpClientOptions http = new HttpClientOptions()
                 .setKeepAlive(true)
@@ -152,7 +161,7 @@ final class StreamableHttpClient implements UpstreamClient {
 
         /** Answers false when the upstream has no standalone stream. */
         Future<Boolean> connect() {
-            RequestOptions req = new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(uri.toString());
+            RequestOptions req = target(HttpMethod.GET);
             MultiMap h = headers(session.sessionId(), session.protocolVersion());
             h.set(HttpHeaders.ACCEPT, "text/event-stream");
             if (lastEventId != null) {
@@ -238,8 +247,7 @@ final class StreamableHttpClient implements UpstreamClient {
         if (session.sessionId() == null) {
             return Future.succeededFuture();
         }
-        RequestOptions req = new RequestOptions().setMethod(HttpMethod.DELETE).setAbsoluteURI(uri.toString())
-                .setTimeout(timeoutMillis);
+        RequestOptions req = target(HttpMethod.DELETE).setTimeout(timeoutMillis);
         req.setHeaders(headers(session.sessionId(), session.protocolVersion()));
         return http.request(req).compose(HttpClientRequest::send).compose(HttpClientResponse::body)
                 .<Void>mapEmpty()
@@ -256,11 +264,16 @@ final class StreamableHttpClient implements UpstreamClient {
     }
 
     private RequestOptions post(String sessionId, String protocolVersion) {
-        RequestOptions req = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(uri.toString());
+        RequestOptions req = target(HttpMethod.POST);
         MultiMap h = headers(sessionId, protocolVersion);
         h.set(HttpHeaders.CONTENT_TYPE, "application/json");
         req.setHeaders(h);
         return req;
+    }
+
+    /** The upstream's address, without parsing its URL again on every request. */
+    private RequestOptions target(HttpMethod method) {
+        return new RequestOptions().setMethod(method).setHost(host).setPort(port).setSsl(ssl).setURI(path);
     }
 
     private MultiMap headers(String sessionId, String protocolVersion) {
@@ -342,9 +355,15 @@ final class StreamableHttpClient implements UpstreamClient {
                 return;
             }
             try {
-                JsonNode tree = JsonRpcCodec.parseTree(b.result().getBytes());
-                for (JsonRpcMessage m : JsonRpcCodec.decodeAll(tree)) {
-                    deliver(m, request, sink, result);
+                byte[] bytes = b.result().getBytes();
+                JsonNode tree = JsonRpcCodec.parseTree(bytes);
+                if (!tree.isArray() && JsonRpcCodec.decode(tree) instanceof JsonRpcResponse r) {
+                    // The common case: one response; keep its bytes to pass them on unchanged.
+                    deliver(r.withWire(bytes), request, sink, result);
+                } else {
+                    for (JsonRpcMessage m : JsonRpcCodec.decodeAll(tree)) {
+                        deliver(m, request, sink, result);
+                    }
                 }
                 result.tryFail(UpstreamErrors.unavailable(config.name(), "its reply held no response to the request"));
             } catch (JsonRpcException e) {
