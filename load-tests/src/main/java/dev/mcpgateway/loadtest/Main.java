@@ -1,0 +1,44 @@
+package dev.mcpgateway.loadtest;
+
+import java.util.Arrays;
+
+/** Dispatcher for the shaded jar: {@code java -jar load-tests.jar <echo-upstream|load|report> [args]}. */
+public final class Main {
+    private Main() {}
+
+    public static void main(String[] args) throws Exception {
+        if (args.length == 0) {
+            usage();
+            System.exit(2);
+        }
+        String[] rest = Arrays.copyOfRange(args, 1, args.length);
+        switch (args[0]) {
+            case "echo-upstream", "echo", "upstream" -> EchoUpstream.main(rest);
+            case "load", "load-generator" -> LoadGenerator.main(rest);
+            case "report" -> Report.main(rest);
+            case "free-port" -> {
+                try (java.net.ServerSocket s = new java.net.ServerSocket()) {
+                    s.setReuseAddress(true);
+                    s.bind(new java.net.InetSocketAddress(rest.length > 0 ? rest[0] : "127.0.0.1", 0));
+                    System.out.println(s.getLocalPort());
+                }
+            }
+            default -> {
+                usage();
+                System.exit(2);
+            }
+        }
+    }
+
+    private static void usage() {
+        System.err.println("""
+                usage: java -jar load-tests.jar <command> [options]
+                  echo-upstream [--port N] [--threads N] [--sse] minimal MCP echo server on 127.0.0.1
+                  load --url URL [--tool NAME] [--connections C] [--warmup 10s] [--duration 20s]
+                       [--label NAME] [--out FILE.json]          closed-loop tools/call benchmark
+                  load --url URL --sessions N [--pid PID] [--out FILE.json]
+                                                                 open N MCP sessions, report RSS of PID
+                  report --runs DIR --out FILE.md ...            render the Markdown report
+                  free-port [HOST]                               print a currently free TCP port""");
+    }
+}
