@@ -62,6 +62,13 @@ public interface GatewayConfig {
     @WithDefault("1s")
     Duration sseRetry();
 
+    /**
+     * How long a replica's claim to pump a session's upstream streams lasts without renewal; when
+     * the replica dies, another one takes over after at most this long.
+     */
+    @WithDefault("6s")
+    Duration streamLease();
+
     /** Name the gateway gives itself in {@code serverInfo}. */
     @WithDefault("mcp-gateway")
     String serverName();

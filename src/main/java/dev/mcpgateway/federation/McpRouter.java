@@ -653,18 +653,28 @@ public class McpRouter {
         return client.send(upstream, response.withId(target.originalId()));
     }
 
+    /** Every backend's standalone stream of one session, merged. */
+    public interface Pump {
+        /** Per backend, the upstream's id of the last event received (for a successor to resume from). */
+        Map<String, String> lastEventIds();
+
+        void close();
+    }
+
     /**
-     * Opens every backend's standalone stream for this session; what they send goes to the sink,
-     * rewritten. Close the handle to stop.
+     * Opens every backend's standalone stream for this session, resuming after {@code resume}
+     * (backend to upstream event id) where given; what they send goes to the sink, rewritten.
      */
-    public Future<UpstreamListener> listen(Route route, GatewaySession session, ClientSink sink) {
+    public Future<Pump> listen(Route route, GatewaySession session, Map<String, String> resume, ClientSink sink) {
         List<Future<UpstreamListener>> opened = new ArrayList<>();
+        List<String> names = new ArrayList<>();
         for (UpstreamSession u : session.upstreamList()) {
             UpstreamClient c = route.client(u.backend());
             if (c == null) {
                 continue;
             }
-            opened.add(c.listen(u, message -> {
+            names.add(u.backend());
+            opened.add(c.listen(u, resume.get(u.backend()), message -> {
                 JsonRpcMessage rewritten = fromUpstream(route, session, u, message);
                 if (rewritten != null) {
                     sink.send(rewritten);
@@ -673,13 +683,29 @@ public class McpRouter {
                     t.getMessage())));
         }
         return Future.join(opened).transform(ignored -> {
-            List<UpstreamListener> handles = new ArrayList<>();
-            for (Future<UpstreamListener> f : opened) {
-                if (f.succeeded()) {
-                    handles.add(f.result());
+            Map<String, UpstreamListener> handles = new LinkedHashMap<>();
+            for (int i = 0; i < opened.size(); i++) {
+                if (opened.get(i).succeeded()) {
+                    handles.put(names.get(i), opened.get(i).result());
                 }
             }
-            return Future.succeededFuture(() -> handles.forEach(UpstreamListener::close));
+            return Future.succeededFuture(new Pump() {
+                @Override
+                public Map<String, String> lastEventIds() {
+                    Map<String, String> ids = new LinkedHashMap<>();
+                    handles.forEach((b, l) -> {
+                        if (l.lastEventId() != null) {
+                            ids.put(b, l.lastEventId());
+                        }
+                    });
+                    return ids;
+                }
+
+                @Override
+                public void close() {
+                    handles.values().forEach(UpstreamListener::close);
+                }
+            });
         });
     }
 

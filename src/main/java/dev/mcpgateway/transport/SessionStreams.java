@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -25,10 +26,9 @@ import dev.mcpgateway.jsonrpc.ProtocolVersions;
 import dev.mcpgateway.session.EventLog;
 import dev.mcpgateway.session.EventLog.StoredEvent;
 import dev.mcpgateway.session.GatewaySession;
+import dev.mcpgateway.session.Leases;
 import dev.mcpgateway.session.SessionStore;
-import dev.mcpgateway.upstream.UpstreamListener;
 import io.vertx.core.Context;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
@@ -48,16 +48,22 @@ public class SessionStreams {
     private final McpRouter router;
     private final EventLog log;
     private final GatewayConfig config;
-    /** Backend listeners pumping into a session's standalone stream, by session id. */
-    private final Map<String, Future<UpstreamListener>> pumps = new ConcurrentHashMap<>();
+    /** Sessions whose upstream streams this replica pumps, or stands ready to pump. */
+    private final Map<String, PumpClaim> pumps = new ConcurrentHashMap<>();
+    private final Leases leases;
+    private final Vertx vertx;
+    private final String replicaId = UUID.randomUUID().toString();
     /** The client connection reading a session's standalone stream on this replica. */
     private final Map<String, HttpServerResponse> readers = new ConcurrentHashMap<>();
 
     @Inject
-    public SessionStreams(McpRouter router, EventLog log, GatewayConfig config, SessionStore store) {
+    public SessionStreams(McpRouter router, EventLog log, GatewayConfig config, SessionStore store, Leases leases,
+            Vertx vertx) {
         this.router = router;
         this.log = log;
         this.config = config;
+        this.leases = leases;
+        this.vertx = vertx;
         store.onExpiry(s -> ended(s.id()));
     }
 
@@ -135,14 +141,112 @@ public class SessionStreams {
     }
 
     /**
-     * Pumps the backends' streams into the session's standalone log, once per session on this
-     * replica, until the session ends.
+     * Pumps the backends' streams into the session's standalone log. In a cluster exactly one
+     * replica does so for a session, holding a lease it renews; the others that serve a reader of
+     * that stream keep trying, and take over (resuming each upstream after its last event) when the
+     * holder stops renewing.
      */
     private void ensurePump(Route route, GatewaySession session, String streamId) {
-        pumps.computeIfAbsent(session.id(), id -> router.listen(route, session, message -> {
-            String data = JsonRpcCodec.writeString(JsonRpcCodec.toJson(message));
-            log.append(streamId, data).onFailure(t -> LOG.warnf("Lost an event of session %s: %s", id, t.getMessage()));
-        }));
+        pumps.computeIfAbsent(session.id(), id -> {
+            PumpClaim claim = new PumpClaim(route, session, streamId);
+            claim.tick();
+            claim.timer = vertx.setPeriodic(Math.max(500, config.streamLease().toMillis() / 3), t -> claim.tick());
+            return claim;
+        });
+    }
+
+    /** This replica's claim on pumping one session's upstream streams. */
+    private final class PumpClaim {
+        final Route route;
+        final GatewaySession session;
+        final String streamId;
+        final String key;
+        long timer;
+        McpRouter.Pump pump;
+        boolean starting;
+        volatile boolean closed;
+
+        PumpClaim(Route route, GatewaySession session, String streamId) {
+            this.route = route;
+            this.session = session;
+            this.streamId = streamId;
+            this.key = "pump:" + session.id();
+        }
+
+        void tick() {
+            if (closed) {
+                return;
+            }
+            String state = pump == null ? null : encode(pump.lastEventIds());
+            leases.acquire(key, replicaId, state, config.streamLease()).onComplete(ar -> {
+                if (closed) {
+                    return;
+                }
+                if (ar.failed()) {
+                    LOG.debugf("Cannot renew the stream lease of session %s: %s", session.id(), ar.cause().getMessage());
+                    return;
+                }
+                if (!ar.result()) {
+                    if (pump != null) {
+                        LOG.infof("Another replica pumps the streams of session %s now", session.id());
+                        pump.close();
+                        pump = null;
+                    }
+                    return;
+                }
+                if (pump == null && !starting) {
+                    starting = true;
+                    leases.state(key).map(SessionStreams::decode)
+                            .compose(resume -> router.listen(route, session, resume, message -> log
+                                    .append(streamId, JsonRpcCodec.writeString(JsonRpcCodec.toJson(message)))
+                                    .onFailure(
+                                            t -> LOG.warnf("Lost an event of session %s: %s", session.id(), t.getMessage()))))
+                            .onComplete(p -> {
+                                starting = false;
+                                if (p.failed()) {
+                                    LOG.warnf("Cannot open the upstream streams of session %s: %s", session.id(),
+                                            p.cause().getMessage());
+                                } else if (closed) {
+                                    p.result().close();
+                                } else {
+                                    pump = p.result();
+                                }
+                            });
+                }
+            });
+        }
+
+        void close() {
+            closed = true;
+            vertx.cancelTimer(timer);
+            if (pump != null) {
+                pump.close();
+                pump = null;
+            }
+            leases.release(key, replicaId);
+        }
+    }
+
+    private static String encode(Map<String, String> lastEventIds) {
+        if (lastEventIds.isEmpty()) {
+            return null;
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode node = JsonRpcCodec.MAPPER.createObjectNode();
+        lastEventIds.forEach(node::put);
+        return JsonRpcCodec.writeString(node);
+    }
+
+    private static Map<String, String> decode(String state) {
+        Map<String, String> out = new java.util.HashMap<>();
+        if (state == null) {
+            return out;
+        }
+        try {
+            JsonRpcCodec.MAPPER.readTree(state).fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText()));
+        } catch (java.io.IOException e) {
+            LOG.debugf("Unreadable stream lease state: %s", e.getMessage());
+        }
+        return out;
     }
 
     /**
@@ -220,9 +324,9 @@ public class SessionStreams {
 
     /** The session ended: stop pumping and close its standalone stream. */
     void ended(String sessionId) {
-        Future<UpstreamListener> pump = pumps.remove(sessionId);
-        if (pump != null) {
-            pump.onSuccess(UpstreamListener::close);
+        PumpClaim claim = pumps.remove(sessionId);
+        if (claim != null) {
+            claim.close();
         }
         HttpServerResponse reader = readers.remove(sessionId);
         if (reader != null && !reader.ended()) {

@@ -136,7 +136,13 @@ final class StreamableHttpClient implements UpstreamClient {
 
     @Override
     public Future<UpstreamListener> listen(UpstreamSession session, UpstreamSink sink) {
+        return listen(session, null, sink);
+    }
+
+    @Override
+    public Future<UpstreamListener> listen(UpstreamSession session, String lastEventId, UpstreamSink sink) {
         StandaloneStream stream = new StandaloneStream(session, sink);
+        stream.lastEventId = lastEventId;
         return stream.connect().map(open -> open ? stream : UpstreamListener.NONE);
     }
 
@@ -150,7 +156,7 @@ final class StreamableHttpClient implements UpstreamClient {
         private final UpstreamSink sink;
         private volatile boolean closed;
         private volatile HttpClientRequest current;
-        private String lastEventId;
+        private volatile String lastEventId;
         private long retryMillis = DEFAULT_RETRY_MILLIS;
         private int failures;
 
@@ -230,6 +236,11 @@ final class StreamableHttpClient implements UpstreamClient {
                     }
                 });
             });
+        }
+
+        @Override
+        public String lastEventId() {
+            return lastEventId;
         }
 
         @Override

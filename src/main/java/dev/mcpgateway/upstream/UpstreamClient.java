@@ -42,6 +42,14 @@ public interface UpstreamClient {
      */
     Future<UpstreamListener> listen(UpstreamSession session, UpstreamSink sink);
 
+    /**
+     * Like {@link #listen(UpstreamSession, UpstreamSink)}, resuming after the upstream's event
+     * {@code lastEventId} (from a listener another replica held) where the transport can.
+     */
+    default Future<UpstreamListener> listen(UpstreamSession session, String lastEventId, UpstreamSink sink) {
+        return listen(session, sink);
+    }
+
     /** Ends the upstream session (best effort; never fails). */
     Future<Void> close(UpstreamSession session);
 

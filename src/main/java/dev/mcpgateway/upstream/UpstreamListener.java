@@ -8,4 +8,9 @@ public interface UpstreamListener {
     };
 
     void close();
+
+    /** The upstream's id of the last event received, for resuming elsewhere; null when it gives none. */
+    default String lastEventId() {
+        return null;
+    }
 }
