@@ -216,6 +216,34 @@ public class SessionStreams {
             });
         }
 
+        private boolean recording;
+        private boolean recordAgain;
+
+        /**
+         * Stores how far each upstream stream has been appended, so a successor resumes there:
+         * one write at a time, the last one catching up with everything appended meanwhile.
+         */
+        synchronized void recordPosition() {
+            if (recording) {
+                recordAgain = true;
+                return;
+            }
+            McpRouter.Pump p = pump;
+            if (p == null || closed) {
+                return;
+            }
+            recording = true;
+            leases.acquire(key, replicaId, encode(p.lastEventIds()), config.streamLease()).onComplete(ar -> {
+                synchronized (this) {
+                    recording = false;
+                    if (recordAgain) {
+                        recordAgain = false;
+                        recordPosition();
+                    }
+                }
+            });
+        }
+
         void close() {
             closed = true;
             vertx.cancelTimer(timer);

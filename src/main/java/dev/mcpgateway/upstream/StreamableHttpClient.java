@@ -338,18 +338,18 @@ final class StreamableHttpClient implements UpstreamClient {
                 if (sessionOut != null) {
                     sessionOut[0] = resp.getHeader(SESSION_HEADER);
                 }
-                handleResponse(resp, sessionId, request, sink, result);
+                handleResponse(resp, sessionId, protocolVersion, request, sink, result, inFlight);
             });
         });
         return result.future();
     }
 
-    private void handleResponse(HttpClientResponse resp, String sessionId, JsonRpcRequest request, UpstreamSink sink,
-            Promise<JsonRpcResponse> result) {
+    private void handleResponse(HttpClientResponse resp, String sessionId, String protocolVersion, JsonRpcRequest request,
+            UpstreamSink sink, Promise<JsonRpcResponse> result, HttpClientRequest[] inFlight) {
         int status = resp.statusCode();
         String contentType = resp.getHeader(HttpHeaders.CONTENT_TYPE);
         if (status == 200 && contentType != null && contentType.startsWith("text/event-stream")) {
-            readEventStream(resp, request, sink, result);
+            new ResponseEvents(sessionId, protocolVersion, request, sink, result, inFlight).read(resp);
             return;
         }
         resp.body().onComplete(b -> {
@@ -383,24 +383,130 @@ final class StreamableHttpClient implements UpstreamClient {
         });
     }
 
-    private void readEventStream(HttpClientResponse resp, JsonRpcRequest request, UpstreamSink sink,
-            Promise<JsonRpcResponse> result) {
-        SseParser parser = new SseParser(event -> {
-            if (!"message".equals(event.event()) || event.data().isEmpty()) {
+    /**
+     * The event stream that answers one POST. From 2025-11-25 the upstream may end it before the
+     * response: "After the server has sent an SSE event with an event ID to the client, the server
+     * MAY close the connection (without terminating the SSE stream) at any time ... The client
+     * SHOULD then 'poll' the SSE stream by attempting to reconnect", after the {@code retry} delay,
+     * by GET with {@code Last-Event-ID}. So the stream is resumed until the response arrives (or
+     * the request times out); only a stream that ends before any event id fails the request.
+     */
+    private final class ResponseEvents {
+        /** Reconnections in a row that brought no new event id before the stream ended again. */
+        private static final int MAX_IDLE_RESUMES = 5;
+
+        private final String sessionId;
+        private final String protocolVersion;
+        private final JsonRpcRequest request;
+        private final UpstreamSink sink;
+        private final Promise<JsonRpcResponse> result;
+        private final HttpClientRequest[] inFlight;
+        private String lastEventId;
+        private long retryMillis = DEFAULT_RETRY_MILLIS;
+        private int idleResumes;
+        private HttpClientResponse resumed;
+
+        ResponseEvents(String sessionId, String protocolVersion, JsonRpcRequest request, UpstreamSink sink,
+                Promise<JsonRpcResponse> result, HttpClientRequest[] inFlight) {
+            this.sessionId = sessionId;
+            this.protocolVersion = protocolVersion;
+            this.request = request;
+            this.sink = sink;
+            this.result = result;
+            this.inFlight = inFlight;
+            // A resumed stream may stay open after the response; the gateway has what it needs.
+            result.future().onComplete(ignored -> {
+                HttpClientResponse r = resumed;
+                if (r != null) {
+                    r.request().reset();
+                }
+            });
+        }
+
+        void read(HttpClientResponse resp) {
+            SseParser parser = new SseParser(event -> {
+                if (event.id() != null) {
+                    lastEventId = event.id();
+                    idleResumes = 0;
+                }
+                if (event.retry() != null) {
+                    retryMillis = event.retry();
+                }
+                if (!"message".equals(event.event()) || event.data().isEmpty()) {
+                    return;
+                }
+                try {
+                    deliver(JsonRpcCodec.decode(
+                            JsonRpcCodec.parseTree(event.data().getBytes(java.nio.charset.StandardCharsets.UTF_8))),
+                            request, sink, result);
+                } catch (JsonRpcException e) {
+                    LOG.debugf("Backend %s sent an event that is not JSON-RPC: %s", config.name(), e.getMessage());
+                }
+            });
+            resp.handler(parser::feed);
+            resp.exceptionHandler(t -> {
+                forget(resp);
+                ended(t);
+            });
+            resp.endHandler(v -> {
+                forget(resp);
+                ended(null);
+            });
+        }
+
+        private void forget(HttpClientResponse resp) {
+            if (resumed == resp) {
+                resumed = null;
+            }
+        }
+
+        private void ended(Throwable cause) {
+            if (result.future().isComplete()) {
                 return;
             }
-            try {
-                deliver(JsonRpcCodec
-                        .decode(JsonRpcCodec.parseTree(event.data().getBytes(java.nio.charset.StandardCharsets.UTF_8))),
-                        request, sink, result);
-            } catch (JsonRpcException e) {
-                LOG.debugf("Backend %s sent an event that is not JSON-RPC: %s", config.name(), e.getMessage());
+            if (lastEventId == null || sessionId == null || idleResumes >= MAX_IDLE_RESUMES) {
+                result.tryFail(cause != null ? asJsonRpc(cause)
+                        : UpstreamErrors.unavailable(config.name(), "its event stream ended before the response"));
+                return;
             }
-        });
-        resp.handler(parser::feed);
-        resp.exceptionHandler(t -> result.tryFail(asJsonRpc(t)));
-        resp.endHandler(v -> result.tryFail(UpstreamErrors.unavailable(config.name(),
-                "its event stream ended before the response")));
+            idleResumes++;
+            vertx.setTimer(Math.max(1, retryMillis), id -> resume());
+        }
+
+        private void resume() {
+            if (result.future().isComplete()) {
+                return;
+            }
+            RequestOptions req = target(HttpMethod.GET);
+            MultiMap h = headers(sessionId, protocolVersion);
+            h.set(HttpHeaders.ACCEPT, "text/event-stream");
+            h.set("Last-Event-ID", lastEventId);
+            req.setHeaders(h);
+            streams.request(req).compose(r -> {
+                inFlight[0] = r;
+                return r.send();
+            }).onComplete(ar -> {
+                if (ar.failed()) {
+                    ended(ar.cause());
+                    return;
+                }
+                HttpClientResponse resp = ar.result();
+                String type = resp.getHeader(HttpHeaders.CONTENT_TYPE);
+                if (resp.statusCode() != 200 || type == null || !type.startsWith("text/event-stream")) {
+                    int status = resp.statusCode();
+                    resp.body();
+                    result.tryFail(UpstreamErrors.unavailable(config.name(),
+                            "resuming its event stream with Last-Event-ID answered HTTP " + status));
+                    return;
+                }
+                if (result.future().isComplete()) {
+                    resp.request().reset();
+                    return;
+                }
+                resumed = resp;
+                read(resp);
+            });
+        }
     }
 
     private void deliver(JsonRpcMessage message, JsonRpcRequest request, UpstreamSink sink, Promise<JsonRpcResponse> result) {
