@@ -1,17 +1,38 @@
 package dev.mcpgateway.session;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.inject.Produces;
 
+import org.infinispan.client.hotrod.RemoteCacheManager;
+
 import dev.mcpgateway.config.GatewayConfig;
+import dev.mcpgateway.config.GatewayConfig.StoreKind;
+import io.quarkus.arc.ClientProxy;
+import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Vertx;
 
-/** Chooses the session store and event log by {@code mcp-gateway.store}. */
+/**
+ * Chooses the session store and event log by {@code mcp-gateway.store}: in this process (memory,
+ * the default) or in an Infinispan cluster shared by the replicas (infinispan, configured with
+ * {@code quarkus.infinispan-client.*}). With memory, the Infinispan client is never created.
+ */
 public class SessionStoreProducer {
 
+    /**
+     * @param infinispan the Quarkus Infinispan client: a lazy proxy, so nothing connects until a
+     *        method is called on it, which only the Infinispan store and log do
+     */
     @Produces
     @ApplicationScoped
-    SessionStore sessionStore(GatewayConfig config, Vertx vertx) {
+    SessionStore sessionStore(GatewayConfig config, Vertx vertx, RemoteCacheManager infinispan) {
+        if (config.store() == StoreKind.INFINISPAN) {
+            InfinispanSessionStore store = new InfinispanSessionStore(() -> infinispan, vertx, config.sessionIdleTimeout(),
+                    InfinispanCaches.DEFAULT_OPERATION_TIMEOUT);
+            store.connect();
+            return store;
+        }
         InMemorySessionStore store = new InMemorySessionStore(config.sessionIdleTimeout());
         vertx.setPeriodic(sweepEvery(config), id -> store.sweep());
         return store;
@@ -19,10 +40,30 @@ public class SessionStoreProducer {
 
     @Produces
     @ApplicationScoped
-    EventLog eventLog(GatewayConfig config, Vertx vertx) {
+    EventLog eventLog(GatewayConfig config, Vertx vertx, RemoteCacheManager infinispan) {
+        if (config.store() == StoreKind.INFINISPAN) {
+            InfinispanEventLog log = new InfinispanEventLog(() -> infinispan, vertx, config.maxEventsPerStream(),
+                    config.sessionIdleTimeout(), InfinispanCaches.DEFAULT_OPERATION_TIMEOUT);
+            log.connect();
+            vertx.setPeriodic(sweepEvery(config), id -> log.keepAlive());
+            return log;
+        }
         InMemoryEventLog log = new InMemoryEventLog(config.maxEventsPerStream(), config.sessionIdleTimeout().toMillis());
         vertx.setPeriodic(sweepEvery(config), id -> log.sweep());
         return log;
+    }
+
+    /**
+     * With Infinispan, connects at startup (in the background) rather than on the first request, so
+     * expiry and stream listeners are in place early. A cluster that cannot be reached does not stop
+     * the gateway: readiness reports it, and operations retry the connection.
+     */
+    void connectAtStartup(@Observes StartupEvent event, GatewayConfig config, Instance<SessionStore> store,
+            Instance<EventLog> log) {
+        if (config.store() == StoreKind.INFINISPAN) {
+            ClientProxy.unwrap(store.get());
+            ClientProxy.unwrap(log.get());
+        }
     }
 
     private static long sweepEvery(GatewayConfig config) {
