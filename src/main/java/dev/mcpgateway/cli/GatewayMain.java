@@ -6,23 +6,24 @@ import java.util.ArrayList;
 import java.util.List;
 
 import dev.mcpgateway.config.ConfigException;
-import dev.mcpgateway.config.McpServersParser;
+import dev.mcpgateway.config.ConfigFiles;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.annotations.QuarkusMain;
 
 /**
- * {@code run --mcp-config FILE [--port N] [--host ADDR]}. Validates the configuration before the
- * HTTP server starts, so a bad file exits non-zero without ever listening.
+ * {@code run --mcp-config FILE [--port N] [--host ADDR]} or {@code run ROUTES.yaml}. Validates the
+ * configuration before the HTTP server starts, so a bad file exits non-zero without ever listening.
  */
 @QuarkusMain
 public final class GatewayMain {
 
     static final String USAGE = """
             Usage: mcp-gateway run --mcp-config FILE [--port N] [--host ADDR]
-              --mcp-config FILE  mcp-servers.json listing the upstream MCP servers
+                   mcp-gateway run ROUTES.yaml [--port N] [--host ADDR]
+              --mcp-config FILE  mcp-servers.json, or MCPRoute YAML (.yaml, .yml), listing the upstream MCP servers
               --port N           port to listen on (default 1975, or QUARKUS_HTTP_PORT)
               --host ADDR        address to bind (default 127.0.0.1)
-            The MCP endpoint is http://ADDR:N/mcp""";
+            The MCP endpoint is http://ADDR:N/mcp (an MCPRoute's spec.path sets its own)""";
 
     private GatewayMain() {
     }
@@ -62,7 +63,7 @@ public final class GatewayMain {
         }
         Path file = Path.of(options.configFile()).toAbsolutePath().normalize();
         try {
-            McpServersParser.parse(file);
+            ConfigFiles.load(file);
         } catch (ConfigException e) {
             err.println("mcp-gateway: invalid configuration: " + e.getMessage());
             return 1;

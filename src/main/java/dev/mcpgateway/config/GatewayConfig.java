@@ -69,6 +69,12 @@ public interface GatewayConfig {
     @WithDefault("6s")
     Duration streamLease();
 
+    /**
+     * When set, every MCP response carries it in a {@code Mcp-Gateway-Replica} header, so an
+     * operator can tell which replica behind a load balancer answered.
+     */
+    Optional<String> replicaName();
+
     /** Name the gateway gives itself in {@code serverInfo}. */
     @WithDefault("mcp-gateway")
     String serverName();

@@ -2,8 +2,22 @@ package dev.mcpgateway.config;
 
 import java.util.List;
 
-/** One MCP endpoint of the gateway: a path and the backends it federates. */
-public record RouteConfig(String name, String path, PrefixMode prefixMode, List<BackendConfig> backends) {
+/**
+ * One MCP endpoint of the gateway: a path and the backends it federates.
+ *
+ * @param security who may use the route and what they may call; {@link RouteSecurity#NONE} when open
+ */
+public record RouteConfig(String name, String path, PrefixMode prefixMode, List<BackendConfig> backends,
+        RouteSecurity security) {
+
+    public RouteConfig {
+        security = security == null ? RouteSecurity.NONE : security;
+    }
+
+    /** An open route (no authentication, no authorization rules). */
+    public RouteConfig(String name, String path, PrefixMode prefixMode, List<BackendConfig> backends) {
+        this(name, path, prefixMode, backends, RouteSecurity.NONE);
+    }
 
     public BackendConfig backend(String backendName) {
         for (BackendConfig b : backends) {

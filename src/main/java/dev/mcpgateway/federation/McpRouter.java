@@ -29,8 +29,13 @@ import dev.mcpgateway.jsonrpc.JsonRpcRequest;
 import dev.mcpgateway.jsonrpc.JsonRpcResponse;
 import dev.mcpgateway.jsonrpc.McpMethods;
 import dev.mcpgateway.jsonrpc.ProtocolVersions;
+import dev.mcpgateway.security.Caller;
+import dev.mcpgateway.security.InsufficientScopeException;
+import dev.mcpgateway.security.Principal;
+import dev.mcpgateway.security.ToolAuthorizer;
 import dev.mcpgateway.session.GatewaySession;
 import dev.mcpgateway.session.SessionStore;
+import dev.mcpgateway.session.StoreUnavailableException;
 import dev.mcpgateway.session.UpstreamSession;
 import dev.mcpgateway.upstream.UpstreamClient;
 import dev.mcpgateway.upstream.UpstreamErrors;
@@ -54,6 +59,7 @@ public class McpRouter {
     private final GatewayConfig config;
     private final RouteTable routes;
     private final RequestIds requestIds;
+    private final ToolAuthorizer authorizer;
     private final SecureRandom random = new SecureRandom();
     /** Requests in flight on this replica, by session and client id: which backends serve them. */
     private final Map<String, List<Pending>> inFlight = new ConcurrentHashMap<>();
@@ -63,7 +69,8 @@ public class McpRouter {
     }
 
     @Inject
-    public McpRouter(SessionStore store, GatewayConfig config, RouteTable routes) {
+    public McpRouter(SessionStore store, GatewayConfig config, RouteTable routes, ToolAuthorizer authorizer) {
+        this.authorizer = authorizer;
         this.store = store;
         this.config = config;
         this.routes = routes;
@@ -77,28 +84,30 @@ public class McpRouter {
 
     /** The kinds of list the gateway merges. */
     private enum ListKind {
-        TOOLS("tools", "tools", "name", null),
-        PROMPTS("prompts", "prompts", "name", null),
-        RESOURCES("resources", "resources", "name", "uri"),
-        TEMPLATES("resources", "resourceTemplates", "name", "uriTemplate"),
-        TASKS("tasks", "tasks", "taskId", null);
+        TOOLS("tools", "tools", "name", null, "tool"),
+        PROMPTS("prompts", "prompts", "name", null, "prompt"),
+        RESOURCES("resources", "resources", "name", "uri", "resource"),
+        TEMPLATES("resources", "resourceTemplates", "name", "uriTemplate", "resource"),
+        TASKS("tasks", "tasks", "taskId", null, "task");
 
         final String capability;
         final String items;
         final String nameField;
         final String uriField;
+        final String authKind;
 
-        ListKind(String capability, String items, String nameField, String uriField) {
+        ListKind(String capability, String items, String nameField, String uriField, String authKind) {
             this.capability = capability;
             this.items = items;
             this.nameField = nameField;
             this.uriField = uriField;
+            this.authKind = authKind;
         }
     }
 
     // ---- initialize -------------------------------------------------------------------------
 
-    public Future<Initialized> initialize(Route route, JsonRpcRequest request, String principal) {
+    public Future<Initialized> initialize(Route route, JsonRpcRequest request, Principal principal) {
         ObjectNode params = request.params() == null ? JSON.objectNode() : request.params();
         String negotiated = ProtocolVersions.negotiate(params.path("protocolVersion").asText(null));
         JsonNode clientCaps = params.get("capabilities");
@@ -140,7 +149,7 @@ public class McpRouter {
                 return Future.succeededFuture(new Initialized(null,
                         JsonRpcResponse.error(request.id(), new JsonRpcError(ErrorCodes.UPSTREAM_UNAVAILABLE, msg))));
             }
-            GatewaySession session = new GatewaySession(newSessionId(), route.name(), principal, negotiated, clientCaps,
+            GatewaySession session = new GatewaySession(newSessionId(), route.name(), principal.name(), negotiated, clientCaps,
                     clientInfo, upstreams, null, System.currentTimeMillis());
             ObjectNode result = JSON.objectNode();
             result.put("protocolVersion", negotiated);
@@ -148,7 +157,9 @@ public class McpRouter {
             ObjectNode serverInfo = result.putObject("serverInfo");
             serverInfo.put("name", config.serverName());
             serverInfo.put("version", GATEWAY_VERSION);
-            return store.put(session).map(v -> new Initialized(session, JsonRpcResponse.result(request.id(), result)));
+            return store.put(session)
+                    .recover(t -> Future.failedFuture(new StoreUnavailableException(t)))
+                    .map(v -> new Initialized(session, JsonRpcResponse.result(request.id(), result)));
         });
     }
 
@@ -200,14 +211,19 @@ public class McpRouter {
     // ---- requests ---------------------------------------------------------------------------
 
     /** Answers one request of an initialized session. Never fails: errors become error responses. */
-    public Future<JsonRpcResponse> request(Route route, GatewaySession session, JsonRpcRequest request, ClientSink sink) {
+    public Future<JsonRpcResponse> request(Route route, GatewaySession session, Caller caller, JsonRpcRequest request,
+            ClientSink sink) {
         Future<JsonRpcResponse> answer;
         try {
-            answer = dispatch(route, session, request, sink);
-        } catch (JsonRpcException e) {
+            answer = dispatch(route, session, caller, request, sink);
+        } catch (JsonRpcException | InsufficientScopeException e) {
             answer = Future.failedFuture(e);
         }
         return answer.recover(t -> {
+            if (t instanceof InsufficientScopeException e) {
+                // The transport turns it into HTTP 403 with a step-up challenge.
+                return Future.failedFuture(e);
+            }
             if (t instanceof JsonRpcException e) {
                 return Future.succeededFuture(JsonRpcResponse.error(request.id(), e.error()));
             }
@@ -217,21 +233,22 @@ public class McpRouter {
         });
     }
 
-    private Future<JsonRpcResponse> dispatch(Route route, GatewaySession session, JsonRpcRequest request, ClientSink sink) {
+    private Future<JsonRpcResponse> dispatch(Route route, GatewaySession session, Caller caller, JsonRpcRequest request,
+            ClientSink sink) {
         return switch (request.method()) {
             case McpMethods.PING -> Future.succeededFuture(JsonRpcResponse.result(request.id(), JSON.objectNode()));
-            case McpMethods.TOOLS_LIST -> list(route, session, request, ListKind.TOOLS);
-            case McpMethods.PROMPTS_LIST -> list(route, session, request, ListKind.PROMPTS);
-            case McpMethods.RESOURCES_LIST -> list(route, session, request, ListKind.RESOURCES);
-            case McpMethods.RESOURCES_TEMPLATES_LIST -> list(route, session, request, ListKind.TEMPLATES);
-            case McpMethods.TOOLS_CALL -> callTool(route, session, request, sink);
+            case McpMethods.TOOLS_LIST -> list(route, session, caller, request, ListKind.TOOLS);
+            case McpMethods.PROMPTS_LIST -> list(route, session, caller, request, ListKind.PROMPTS);
+            case McpMethods.RESOURCES_LIST -> list(route, session, caller, request, ListKind.RESOURCES);
+            case McpMethods.RESOURCES_TEMPLATES_LIST -> list(route, session, caller, request, ListKind.TEMPLATES);
+            case McpMethods.TOOLS_CALL -> callTool(route, session, caller, request, sink);
             case McpMethods.PROMPTS_GET ->
-                byName(route, session, request, sink, "prompts", route.promptOwners, "Unknown prompt");
+                byName(route, session, caller, request, sink, "prompts", route.promptOwners, "Unknown prompt");
             case McpMethods.RESOURCES_READ, McpMethods.RESOURCES_SUBSCRIBE, McpMethods.RESOURCES_UNSUBSCRIBE ->
-                byUri(route, session, request, sink);
+                byUri(route, session, caller, request, sink);
             case McpMethods.COMPLETION_COMPLETE -> complete(route, session, request, sink);
             case McpMethods.LOGGING_SET_LEVEL -> setLevel(route, session, request);
-            case McpMethods.TASKS_LIST -> list(route, session, request, ListKind.TASKS);
+            case McpMethods.TASKS_LIST -> list(route, session, caller, request, ListKind.TASKS);
             case McpMethods.TASKS_GET, McpMethods.TASKS_RESULT, McpMethods.TASKS_CANCEL ->
                 byTask(route, session, request, sink);
             case McpMethods.INITIALIZE -> Future.failedFuture(new JsonRpcException(ErrorCodes.INVALID_REQUEST,
@@ -241,7 +258,8 @@ public class McpRouter {
         };
     }
 
-    private Future<JsonRpcResponse> callTool(Route route, GatewaySession session, JsonRpcRequest request, ClientSink sink) {
+    private Future<JsonRpcResponse> callTool(Route route, GatewaySession session, Caller caller, JsonRpcRequest request,
+            ClientSink sink) {
         String name = requireText(request, "name");
         Target t = resolveName(route, session, name, route.toolOwners);
         BackendConfig backend = t == null ? null : route.config().backend(t.backend());
@@ -249,9 +267,25 @@ public class McpRouter {
             // A filtered tool is refused exactly like one that does not exist: nothing leaks.
             throw new JsonRpcException(ErrorCodes.INVALID_PARAMS, "Unknown tool: " + name);
         }
+        authorize(route, caller, request, t.backend(), "tool", t.name(), request.params().get("arguments"), name);
         request.params().put("name", t.name());
         String owner = t.backend();
         return forward(route, session, owner, request, sink).map(r -> prefixTaskId(owner, r));
+    }
+
+    /** Refuses a call an authorization rule denies: 403 step-up when a scope would allow it. */
+    private void authorize(Route route, Caller caller, JsonRpcRequest request, String backend, String kind, String name,
+            JsonNode arguments, String shownName) {
+        ToolAuthorizer.Decision d = authorizer.decide(route.config(), caller.principal(), request.method(), backend, kind, name,
+                arguments, caller.headers());
+        if (d.allowed()) {
+            return;
+        }
+        JsonRpcException refused = new JsonRpcException(ErrorCodes.FORBIDDEN, "Forbidden: not allowed to use " + shownName);
+        if (!d.scopes().isEmpty()) {
+            throw new InsufficientScopeException(d.scopes(), refused);
+        }
+        throw refused;
     }
 
     /** Task ids always carry their backend: they are opaque, so nothing is lost. */
@@ -280,23 +314,26 @@ public class McpRouter {
                 : prefixTaskId(q.backend(), r));
     }
 
-    private Future<JsonRpcResponse> byName(Route route, GatewaySession session, JsonRpcRequest request, ClientSink sink,
-            String capability, Map<String, String> owners, String unknown) {
+    private Future<JsonRpcResponse> byName(Route route, GatewaySession session, Caller caller, JsonRpcRequest request,
+            ClientSink sink, String capability, Map<String, String> owners, String unknown) {
         String name = requireText(request, "name");
         Target t = resolveName(route, session, name, owners);
         if (t == null || !session.upstream(t.backend()).has(capability)) {
             throw new JsonRpcException(ErrorCodes.INVALID_PARAMS, unknown + ": " + name);
         }
+        authorize(route, caller, request, t.backend(), "prompt", t.name(), request.params().get("arguments"), name);
         request.params().put("name", t.name());
         return forward(route, session, t.backend(), request, sink);
     }
 
-    private Future<JsonRpcResponse> byUri(Route route, GatewaySession session, JsonRpcRequest request, ClientSink sink) {
+    private Future<JsonRpcResponse> byUri(Route route, GatewaySession session, Caller caller, JsonRpcRequest request,
+            ClientSink sink) {
         String uri = requireText(request, "uri");
         Target t = resolveUri(route, session, uri);
         if (t == null || !session.upstream(t.backend()).has("resources")) {
             throw new JsonRpcException(ErrorCodes.RESOURCE_NOT_FOUND, "Resource not found: " + uri);
         }
+        authorize(route, caller, request, t.backend(), "resource", t.name(), null, uri);
         request.params().put("uri", t.name());
         String backend = t.backend();
         return forward(route, session, backend, request, sink)
@@ -374,7 +411,8 @@ public class McpRouter {
     private record Page(String backend, JsonRpcResponse response) {
     }
 
-    private Future<JsonRpcResponse> list(Route route, GatewaySession session, JsonRpcRequest request, ListKind kind) {
+    private Future<JsonRpcResponse> list(Route route, GatewaySession session, Caller caller, JsonRpcRequest request,
+            ListKind kind) {
         String cursor = request.paramText("cursor");
         Map<String, String> targets = new LinkedHashMap<>();
         if (cursor == null) {
@@ -427,7 +465,7 @@ public class McpRouter {
                 succeeded++;
                 Page p = f.result();
                 JsonNode res = p.response().result();
-                addItems(route, p.backend(), kind, res == null ? null : res.get(kind.items), items);
+                addItems(route, caller, request.method(), p.backend(), kind, res == null ? null : res.get(kind.items), items);
                 String next = res == null ? null : res.path("nextCursor").asText(null);
                 if (next != null && !next.isEmpty()) {
                     remaining.put(p.backend(), next);
@@ -444,7 +482,8 @@ public class McpRouter {
         });
     }
 
-    private void addItems(Route route, String backend, ListKind kind, JsonNode list, ArrayNode into) {
+    private void addItems(Route route, Caller caller, String method, String backend, ListKind kind, JsonNode list,
+            ArrayNode into) {
         if (list == null || !list.isArray()) {
             return;
         }
@@ -463,6 +502,12 @@ public class McpRouter {
                 continue;
             }
             if (kind == ListKind.TOOLS && (name == null || !config.tools().allows(name))) {
+                continue;
+            }
+            String authName = kind.uriField != null && o.hasNonNull(kind.uriField) ? o.get(kind.uriField).asText() : name;
+            if (!authorizer.decide(route.config(), caller.principal(), method, backend, kind.authKind, authName, null,
+                    caller.headers()).allowed()) {
+                // What a caller may not use, it does not see.
                 continue;
             }
             if (prefixed) {

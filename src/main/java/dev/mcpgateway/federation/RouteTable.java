@@ -13,9 +13,9 @@ import org.jboss.logging.Logger;
 
 import dev.mcpgateway.config.BackendConfig;
 import dev.mcpgateway.config.ConfigException;
+import dev.mcpgateway.config.ConfigFiles;
 import dev.mcpgateway.config.GatewayConfig;
 import dev.mcpgateway.config.GatewayModel;
-import dev.mcpgateway.config.McpServersParser;
 import dev.mcpgateway.config.RouteConfig;
 import dev.mcpgateway.upstream.UpstreamClient;
 import dev.mcpgateway.upstream.UpstreamClients;
@@ -43,7 +43,7 @@ public class RouteTable {
         if (config.configFile().isPresent()) {
             String file = config.configFile().get();
             try {
-                install(McpServersParser.parse(Path.of(file)));
+                install(ConfigFiles.load(Path.of(file)));
             } catch (ConfigException e) {
                 // The launcher validated the file before starting; this is a file changed since.
                 throw new IllegalStateException(e.getMessage(), e);

@@ -16,6 +16,8 @@ public final class ErrorCodes {
     public static final int UPSTREAM_UNAVAILABLE = -32010;
     /** An upstream did not answer within its timeout. */
     public static final int UPSTREAM_TIMEOUT = -32011;
+    /** An authorization rule refused the call (and no scope would help). */
+    public static final int FORBIDDEN = -32003;
     /** The client cancelled the request (the answer it will ignore). */
     public static final int REQUEST_CANCELLED = -32800;
     /** MCP: the requested resource does not exist (used by SDKs before 2026-07-28). */

@@ -16,6 +16,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.NullNode;
 
 import dev.mcpgateway.config.GatewayConfig;
+import dev.mcpgateway.federation.ClientSink;
 import dev.mcpgateway.federation.McpRouter;
 import dev.mcpgateway.federation.Route;
 import dev.mcpgateway.federation.RouteTable;
@@ -29,9 +30,14 @@ import dev.mcpgateway.jsonrpc.JsonRpcRequest;
 import dev.mcpgateway.jsonrpc.JsonRpcResponse;
 import dev.mcpgateway.jsonrpc.McpMethods;
 import dev.mcpgateway.jsonrpc.ProtocolVersions;
+import dev.mcpgateway.security.AuthenticationFailure;
+import dev.mcpgateway.security.Caller;
+import dev.mcpgateway.security.InsufficientScopeException;
+import dev.mcpgateway.security.RequestAuthenticator;
 import dev.mcpgateway.session.EventLog;
 import dev.mcpgateway.session.GatewaySession;
 import dev.mcpgateway.session.SessionStore;
+import dev.mcpgateway.session.StoreUnavailableException;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -62,10 +68,12 @@ public class McpHttpHandler {
     private final OriginPolicy origins;
     private final EventLog log;
     private final SessionStreams streams;
+    private final RequestAuthenticator authenticator;
 
     @Inject
     public McpHttpHandler(McpRouter router, RouteTable routes, SessionStore store, GatewayConfig config, EventLog log,
-            SessionStreams streams) {
+            SessionStreams streams, RequestAuthenticator authenticator) {
+        this.authenticator = authenticator;
         this.router = router;
         this.routes = routes;
         this.store = store;
@@ -79,17 +87,47 @@ public class McpHttpHandler {
         long limit = config.maxBodySize().asLongValue();
         for (Route route : routes.routes()) {
             String path = route.path();
+            config.replicaName().ifPresent(name -> http.route(path).order(-10).handler(ctx -> {
+                ctx.response().putHeader("Mcp-Gateway-Replica", name);
+                ctx.next();
+            }));
             http.post(path).handler(BodyHandler.create(false).setBodyLimit(limit))
-                    .handler(ctx -> post(ctx, path))
+                    .handler(ctx -> authenticated(ctx, path, caller -> post(ctx, path, caller)))
                     .failureHandler(this::failure);
-            http.get(path).handler(ctx -> get(ctx, path)).failureHandler(this::failure);
-            http.delete(path).handler(ctx -> delete(ctx, path)).failureHandler(this::failure);
+            http.get(path).handler(ctx -> authenticated(ctx, path, caller -> get(ctx, path, caller)))
+                    .failureHandler(this::failure);
+            http.delete(path).handler(ctx -> authenticated(ctx, path, caller -> delete(ctx, path, caller)))
+                    .failureHandler(this::failure);
         }
+    }
+
+    /** Learns who is calling before anything else; refusals carry their status and challenge. */
+    private void authenticated(RoutingContext ctx, String path, java.util.function.Consumer<Caller> then) {
+        Route route = routes.route(path);
+        if (route == null) {
+            httpError(ctx, 404, ErrorCodes.INVALID_REQUEST, "Not Found: no MCP route at " + path);
+            return;
+        }
+        authenticator.authenticate(route.config(), ctx.request()).onComplete(ar -> {
+            if (ar.succeeded()) {
+                then.accept(new Caller(ar.result(), ctx.request().headers()));
+                return;
+            }
+            if (ar.cause() instanceof AuthenticationFailure f) {
+                if (f.wwwAuthenticate() != null) {
+                    ctx.response().putHeader("WWW-Authenticate", f.wwwAuthenticate());
+                }
+                httpError(ctx, f.status(), ErrorCodes.INVALID_REQUEST, f.getMessage());
+                return;
+            }
+            LOG.errorf(ar.cause(), "Authentication failed on %s", path);
+            httpError(ctx, 500, ErrorCodes.INTERNAL_ERROR, "Internal error");
+        });
     }
 
     // ---- POST -------------------------------------------------------------------------------
 
-    private void post(RoutingContext ctx, String path) {
+    private void post(RoutingContext ctx, String path, Caller caller) {
         HttpServerRequest req = ctx.request();
         if (!checkOrigin(ctx)) {
             return;
@@ -125,7 +163,7 @@ public class McpHttpHandler {
         String sessionId = req.getHeader(SESSION_HEADER);
 
         if (!batch && messages.get(0) instanceof JsonRpcRequest r && McpMethods.INITIALIZE.equals(r.method())) {
-            initialize(ctx, route, r);
+            initialize(ctx, route, r, caller);
             return;
         }
         for (JsonRpcMessage m : messages) {
@@ -138,7 +176,7 @@ public class McpHttpHandler {
             httpError(ctx, 400, ErrorCodes.INVALID_REQUEST, "Bad Request: Mcp-Session-Id header is required");
             return;
         }
-        withSession(ctx, route, sessionId, session -> {
+        withSession(ctx, route, sessionId, caller, session -> {
             if (batch && !ProtocolVersions.V2025_03_26.equals(session.protocolVersion())) {
                 httpError(ctx, 400, ErrorCodes.INVALID_REQUEST,
                         "Invalid Request: JSON-RPC batches are not supported in protocol version "
@@ -146,15 +184,20 @@ public class McpHttpHandler {
                 return;
             }
             if (batch) {
-                batch(ctx, route, session, messages);
+                batch(ctx, route, session, caller, messages);
             } else {
-                single(ctx, route, session, messages.get(0));
+                single(ctx, route, session, caller, messages.get(0));
             }
         });
     }
 
-    private void initialize(RoutingContext ctx, Route route, JsonRpcRequest request) {
-        router.initialize(route, request, "").onComplete(ar -> {
+    private void initialize(RoutingContext ctx, Route route, JsonRpcRequest request, Caller caller) {
+        router.initialize(route, request, caller.principal()).onComplete(ar -> {
+            if (ar.failed() && ar.cause() instanceof StoreUnavailableException e) {
+                LOG.errorf("initialize failed: %s", e.getMessage());
+                storeUnavailable(ctx);
+                return;
+            }
             if (ar.failed()) {
                 internalError(ctx, request.id(), ar.cause());
                 return;
@@ -167,7 +210,7 @@ public class McpHttpHandler {
         });
     }
 
-    private void single(RoutingContext ctx, Route route, GatewaySession session, JsonRpcMessage message) {
+    private void single(RoutingContext ctx, Route route, GatewaySession session, Caller caller, JsonRpcMessage message) {
         switch (message) {
             case JsonRpcNotification n -> {
                 router.notification(route, session, n);
@@ -186,8 +229,12 @@ public class McpHttpHandler {
             case JsonRpcRequest r -> {
                 ResponseStream stream = new ResponseStream(ctx, log, session, config.streamAfter().toMillis(),
                         config.sseRetry().toMillis());
-                router.request(route, session, r, stream).onComplete(ar -> {
-                    if (ar.failed()) {
+                router.request(route, session, caller, r, stream).onComplete(ar -> {
+                    if (ar.failed() && ar.cause() instanceof InsufficientScopeException e) {
+                        ctx.response().putHeader("WWW-Authenticate",
+                                authenticator.insufficientScope(route.config(), ctx.request(), e.scopes()));
+                        writeJson(ctx, 403, JsonRpcCodec.encode(JsonRpcResponse.error(r.id(), e.error().error())));
+                    } else if (ar.failed()) {
                         internalError(ctx, r.id(), ar.cause());
                     } else {
                         stream.finish(ar.result());
@@ -197,15 +244,15 @@ public class McpHttpHandler {
         }
     }
 
-    private void batch(RoutingContext ctx, Route route, GatewaySession session, List<JsonRpcMessage> messages) {
+    private void batch(RoutingContext ctx, Route route, GatewaySession session, Caller caller, List<JsonRpcMessage> messages) {
         List<Future<JsonRpcResponse>> answers = new ArrayList<>();
         for (JsonRpcMessage m : messages) {
             switch (m) {
                 case JsonRpcNotification n -> router.notification(route, session, n);
                 case JsonRpcResponse r -> router.clientResponse(route, session, r)
                         .onFailure(t -> LOG.debugf("An answer in a batch was not delivered: %s", t.getMessage()));
-                case JsonRpcRequest r -> answers.add(router.request(route, session, r, ignored -> {
-                }));
+                case JsonRpcRequest r -> answers.add(router.request(route, session, caller, r, ClientSink.DISCARD)
+                        .recover(t -> Future.succeededFuture(JsonRpcResponse.error(r.id(), refusal(t)))));
             }
         }
         if (answers.isEmpty()) {
@@ -223,9 +270,14 @@ public class McpHttpHandler {
         });
     }
 
+    private static JsonRpcError refusal(Throwable t) {
+        return t instanceof InsufficientScopeException e ? e.error().error()
+                : new JsonRpcError(ErrorCodes.INTERNAL_ERROR, "Internal error");
+    }
+
     // ---- GET and DELETE -----------------------------------------------------------------------
 
-    private void get(RoutingContext ctx, String path) {
+    private void get(RoutingContext ctx, String path, Caller caller) {
         if (!checkOrigin(ctx)) {
             return;
         }
@@ -240,11 +292,11 @@ public class McpHttpHandler {
             return;
         }
         Route route = routes.route(path);
-        withSession(ctx, route, sessionId,
+        withSession(ctx, route, sessionId, caller,
                 session -> streams.get(ctx, route, session, ctx.request().getHeader("Last-Event-ID")));
     }
 
-    private void delete(RoutingContext ctx, String path) {
+    private void delete(RoutingContext ctx, String path, Caller caller) {
         if (!checkOrigin(ctx)) {
             return;
         }
@@ -253,7 +305,7 @@ public class McpHttpHandler {
             httpError(ctx, 400, ErrorCodes.INVALID_REQUEST, "Bad Request: Mcp-Session-Id header is required");
             return;
         }
-        withSession(ctx, routes.route(path), sessionId, session -> router.end(session.id()).onComplete(ar -> {
+        withSession(ctx, routes.route(path), sessionId, caller, session -> router.end(session.id()).onComplete(ar -> {
             streams.ended(session.id());
             if (ar.failed()) {
                 internalError(ctx, null, ar.cause());
@@ -265,12 +317,12 @@ public class McpHttpHandler {
 
     // ---- helpers ------------------------------------------------------------------------------
 
-    private void withSession(RoutingContext ctx, Route route, String sessionId,
+    private void withSession(RoutingContext ctx, Route route, String sessionId, Caller caller,
             java.util.function.Consumer<GatewaySession> then) {
         store.get(sessionId).onComplete(ar -> {
             if (ar.failed()) {
-                LOG.errorf(ar.cause(), "Session store failed for %s", ctx.request().path());
-                httpError(ctx, 503, ErrorCodes.INTERNAL_ERROR, "Service Unavailable: the session store cannot be reached");
+                LOG.errorf("Session store failed for %s: %s", ctx.request().path(), ar.cause().getMessage());
+                storeUnavailable(ctx);
                 return;
             }
             GatewaySession session = ar.result();
@@ -279,8 +331,22 @@ public class McpHttpHandler {
                         "Session not found: it ended or expired; initialize a new one");
                 return;
             }
+            if (!session.principal().equals(caller.principal().name())) {
+                // A session belongs to whoever created it; to anyone else it does not exist.
+                LOG.warnf("Refused session %s to %s: it belongs to another principal", sessionId,
+                        caller.principal().anonymous() ? "an anonymous caller" : caller.principal().name());
+                httpError(ctx, 404, ErrorCodes.SESSION_NOT_FOUND,
+                        "Session not found: it ended or expired; initialize a new one");
+                return;
+            }
             then.accept(session);
         });
+    }
+
+    static void storeUnavailable(RoutingContext ctx) {
+        ctx.response().putHeader(HttpHeaders.RETRY_AFTER, "2");
+        httpError(ctx, 503, ErrorCodes.INTERNAL_ERROR,
+                "Service Unavailable: the session store cannot be reached; retry shortly");
     }
 
     private boolean checkOrigin(RoutingContext ctx) {

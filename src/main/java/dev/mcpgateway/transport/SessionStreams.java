@@ -92,8 +92,7 @@ public class SessionStreams {
         }
         log.owner(position.streamId()).onComplete(ar -> {
             if (ar.failed()) {
-                McpHttpHandler.httpError(ctx, 503, ErrorCodes.INTERNAL_ERROR,
-                        "Service Unavailable: the event log cannot be reached");
+                McpHttpHandler.storeUnavailable(ctx);
                 return;
             }
             if (standalone.equals(position.streamId())) {
@@ -125,8 +124,7 @@ public class SessionStreams {
         log.open(streamId, session.id()).onComplete(ar -> {
             if (ar.failed()) {
                 readers.remove(session.id(), resp);
-                McpHttpHandler.httpError(ctx, 503, ErrorCodes.INTERNAL_ERROR,
-                        "Service Unavailable: the event log cannot be reached");
+                McpHttpHandler.storeUnavailable(ctx);
                 return;
             }
             ensurePump(route, session, streamId);

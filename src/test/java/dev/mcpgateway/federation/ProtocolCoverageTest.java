@@ -66,7 +66,8 @@ class ProtocolCoverageTest {
         List<String> withNothing = toolNames(result(SdkClient.run(endpoint.toString(), bare), 1));
         List<String> withSampling = toolNames(result(SdkClient.run(endpoint.toString(), able), 1));
         // server-everything offers these only to clients that declared sampling and roots.
-        assertThat(withNothing).contains("alpha__echo").doesNotContain("alpha__trigger-sampling-request", "alpha__get-roots-list");
+        assertThat(withNothing).contains("alpha__echo").doesNotContain("alpha__trigger-sampling-request",
+                "alpha__get-roots-list");
         assertThat(withSampling).contains("alpha__trigger-sampling-request", "alpha__get-roots-list");
     }
 
@@ -110,13 +111,16 @@ class ProtocolCoverageTest {
                 {"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},
                  "clientInfo":{"name":"cancel-test","version":"1"}}}""")).build(), HttpResponse.BodyHandlers.ofString());
         String session = init.headers().firstValue("Mcp-Session-Id").orElseThrow();
-        HttpRequest.Builder inSession = base.copy().header("Mcp-Session-Id", session).header("MCP-Protocol-Version", "2025-06-18");
+        HttpRequest.Builder inSession = base.copy().header("Mcp-Session-Id", session).header("MCP-Protocol-Version",
+                "2025-06-18");
 
         long start = System.nanoTime();
         CompletableFuture<HttpResponse<InputStream>> longCall = http.sendAsync(inSession.copy()
-                .POST(HttpRequest.BodyPublishers.ofString("""
-                        {"jsonrpc":"2.0","id":"slow-1","method":"tools/call","params":{"name":"beta__trigger-long-running-operation",
-                         "arguments":{"duration":20,"steps":20},"_meta":{"progressToken":"c"}}}""")).build(),
+                .POST(HttpRequest.BodyPublishers.ofString(
+                        """
+                                {"jsonrpc":"2.0","id":"slow-1","method":"tools/call","params":{"name":"beta__trigger-long-running-operation",
+                                 "arguments":{"duration":20,"steps":20},"_meta":{"progressToken":"c"}}}"""))
+                .build(),
                 HttpResponse.BodyHandlers.ofInputStream());
         InputStream body = longCall.get(10, TimeUnit.SECONDS).body();
         BufferedReader reader = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8));
@@ -124,8 +128,10 @@ class ProtocolCoverageTest {
         while ((line = reader.readLine()) != null && !line.contains("notifications/progress")) {
             // Wait until the upstream is demonstrably working on it.
         }
-        HttpResponse<String> cancelled = http.send(inSession.copy().POST(HttpRequest.BodyPublishers.ofString("""
-                {"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"slow-1","reason":"user gave up"}}""")).build(),
+        HttpResponse<String> cancelled = http.send(inSession.copy().POST(HttpRequest.BodyPublishers.ofString(
+                """
+                        {"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"slow-1","reason":"user gave up"}}"""))
+                .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(cancelled.statusCode()).isEqualTo(202);
         StringBuilder rest = new StringBuilder();
@@ -149,15 +155,17 @@ class ProtocolCoverageTest {
                 .capabilities(McpSchema.ClientCapabilities.builder().sampling().elicitation().build())
                 .sampling(req -> McpSchema.CreateMessageResult.builder().role(McpSchema.Role.ASSISTANT)
                         .content(new McpSchema.TextContent("java sampled")).model("java-test").build())
-                .elicitation(req -> new McpSchema.ElicitResult(McpSchema.ElicitResult.Action.ACCEPT, Map.of("name", "Grace Hopper")))
+                .elicitation(
+                        req -> new McpSchema.ElicitResult(McpSchema.ElicitResult.Action.ACCEPT, Map.of("name", "Grace Hopper")))
                 .build();
         try {
             client.initialize();
             McpSchema.CallToolResult sampled = client.callTool(new McpSchema.CallToolRequest("alpha__trigger-sampling-request",
                     Map.of("prompt", "java")));
             assertThat(sampled.content().toString()).contains("java sampled");
-            McpSchema.CallToolResult elicited = client.callTool(new McpSchema.CallToolRequest("gamma__trigger-elicitation-request",
-                    Map.of()));
+            McpSchema.CallToolResult elicited = client
+                    .callTool(new McpSchema.CallToolRequest("gamma__trigger-elicitation-request",
+                            Map.of()));
             assertThat(elicited.content().toString()).contains("Grace Hopper");
         } finally {
             client.closeGracefully();

@@ -1,0 +1,407 @@
+package dev.mcpgateway.cluster;
+
+import static dev.mcpgateway.testing.SdkClient.result;
+import static dev.mcpgateway.testing.SdkClient.step;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.mcpgateway.testing.InfinispanServers;
+import dev.mcpgateway.testing.NodePeers;
+import dev.mcpgateway.testing.SdkClient;
+
+/**
+ * The promise of the cluster, with real processes: 2 Infinispan nodes, 2 gateway replicas as
+ * separate JVMs sharing them, HAProxy in front (round-robin per request, no stickiness),
+ * server-everything upstreams, the official TypeScript SDK client and raw HTTP.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ClusterIT {
+
+    static final ObjectMapper MAPPER = new ObjectMapper();
+    static final Path JAR = Path.of("target/quarkus-app/quarkus-run.jar");
+    static final String V = "2025-11-25";
+
+    static InfinispanServers infinispan;
+    static Process upstream;
+    static final Process[] replicas = new Process[2];
+    static final int[] replicaPorts = new int[2];
+    static Process haproxy;
+    static int lbPort;
+    static Path config;
+    static Path work;
+
+    @BeforeAll
+    static void startCluster() throws Exception {
+        Assumptions.assumeTrue(new ProcessBuilder("haproxy", "-v").start().waitFor() == 0, "HAProxy is not installed");
+        assertThat(JAR).as("the packaged gateway (mvn package runs before this test)").exists();
+        work = Files.createTempDirectory("cluster-it");
+        infinispan = InfinispanServers.start("cit", 2);
+        int upstreamPort = NodePeers.freePort();
+        upstream = NodePeers.startEverythingHttp(upstreamPort);
+        config = work.resolve("mcp-servers.json");
+        Files.writeString(config, """
+                {"mcpServers": {"alpha": {"url": "http://127.0.0.1:%d/mcp"}}}""".formatted(upstreamPort));
+        for (int i = 0; i < 2; i++) {
+            replicaPorts[i] = NodePeers.freePort();
+            replicas[i] = startReplica(i);
+        }
+        for (int i = 0; i < 2; i++) {
+            waitReady(replicaPorts[i]);
+        }
+        lbPort = NodePeers.freePort();
+        Path cfg = work.resolve("haproxy.cfg");
+        Files.writeString(cfg, """
+                global
+                    maxconn 2000
+                defaults
+                    mode http
+                    timeout connect 2s
+                    timeout client 5m
+                    timeout server 5m
+                    option redispatch
+                    retries 3
+                frontend mcp
+                    bind 127.0.0.1:%d
+                    default_backend gateways
+                backend gateways
+                    balance roundrobin
+                    option httpchk GET /q/health/live
+                    default-server inter 500ms fall 2 rise 2
+                    server r0 127.0.0.1:%d check
+                    server r1 127.0.0.1:%d check
+                """.formatted(lbPort, replicaPorts[0], replicaPorts[1]));
+        haproxy = new ProcessBuilder("haproxy", "-db", "-f", cfg.toString()).redirectErrorStream(true)
+                .redirectOutput(work.resolve("haproxy.log").toFile()).start();
+        await().atMost(Duration.ofSeconds(20)).until(() -> ping(lbPort));
+    }
+
+    static Process startReplica(int i) throws IOException {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx256m", "-jar", JAR.toString(), "run", "--mcp-config",
+                config.toString(),
+                "--port", String.valueOf(replicaPorts[i]), "--host", "127.0.0.1")
+                .redirectErrorStream(true).redirectOutput(work.resolve("replica" + i + ".log").toFile());
+        Map<String, String> env = pb.environment();
+        env.put("MCP_GATEWAY_STORE", "infinispan");
+        env.put("QUARKUS_INFINISPAN_CLIENT_HOSTS", infinispan.hosts());
+        env.put("MCP_GATEWAY_SIGNING_KEY", "cluster-it-shared-secret");
+        env.put("MCP_GATEWAY_REPLICA_NAME", "r" + i);
+        env.put("MCP_GATEWAY_STREAM_LEASE", "3s");
+        return pb.start();
+    }
+
+    static void waitReady(int port) {
+        HttpClient http = HttpClient.newHttpClient();
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(300)).until(() -> {
+            try {
+                return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/health/ready")).build(),
+                        HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+            } catch (IOException e) {
+                return false;
+            }
+        });
+    }
+
+    static boolean ping(int port) {
+        try (var s = new java.net.Socket("127.0.0.1", port)) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    @AfterAll
+    static void stopCluster() throws Exception {
+        if (haproxy != null) {
+            haproxy.destroy();
+        }
+        for (Process r : replicas) {
+            if (r != null) {
+                r.destroy();
+                r.waitFor(10, TimeUnit.SECONDS);
+                r.destroyForcibly();
+            }
+        }
+        NodePeers.stop(upstream);
+        if (infinispan != null) {
+            infinispan.close();
+        }
+    }
+
+    String lb() {
+        return "http://127.0.0.1:" + lbPort + "/mcp";
+    }
+
+    // ---- raw HTTP helpers ---------------------------------------------------------------------
+
+    final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5))
+            .build();
+
+    HttpRequest.Builder request(String session) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(lb())).timeout(Duration.ofSeconds(30))
+                .header("Accept", "application/json, text/event-stream").header("Content-Type", "application/json")
+                .header("MCP-Protocol-Version", V);
+        return session == null ? b : b.header("Mcp-Session-Id", session);
+    }
+
+    String initialize() throws Exception {
+        HttpResponse<String> init = http.send(request(null).POST(HttpRequest.BodyPublishers.ofString("""
+                {"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"%s","capabilities":{},
+                 "clientInfo":{"name":"cluster-it","version":"1"}}}""".formatted(V))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(init.statusCode()).as(init.body()).isEqualTo(200);
+        String session = init.headers().firstValue("Mcp-Session-Id").orElseThrow();
+        post(session, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
+        return session;
+    }
+
+    HttpResponse<String> post(String session, String body) throws Exception {
+        return http.send(request(session).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    static JsonNode lastMessage(HttpResponse<String> resp) throws IOException {
+        String body = resp.body();
+        if (resp.headers().firstValue("Content-Type").orElse("").startsWith("text/event-stream")) {
+            String last = null;
+            for (String line : body.split("\n")) {
+                if (line.startsWith("data:") && line.length() > 6) {
+                    last = line.substring(5).trim();
+                }
+            }
+            return MAPPER.readTree(last);
+        }
+        return MAPPER.readTree(body);
+    }
+
+    // ---- the scenarios ------------------------------------------------------------------------
+
+    @Test
+    @Order(1)
+    void aSessionIsServedByBothReplicasIncludingSamplingAndElicitation() throws Exception {
+        // Raw HTTP first: consecutive requests of one session land on alternating replicas.
+        String session = initialize();
+        Set<String> servedBy = new HashSet<>();
+        for (int i = 1; i <= 6; i++) {
+            HttpResponse<String> r = post(session, "{\"jsonrpc\":\"2.0\",\"id\":" + i
+                    + ",\"method\":\"tools/call\",\"params\":{\"name\":\"alpha__echo\",\"arguments\":{\"message\":\"m" + i
+                    + "\"}}}");
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(lastMessage(r).path("result").path("content").get(0).path("text").asText()).isEqualTo("Echo: m" + i);
+            servedBy.add(r.headers().firstValue("Mcp-Gateway-Replica").orElse("?"));
+        }
+        assertThat(servedBy).containsExactlyInAnyOrder("r0", "r1");
+
+        // The official SDK client through the load balancer: server-to-client round trips whose
+        // request and answer travel through different replicas.
+        ObjectNode s = SdkClient.scenario();
+        s.putObject("elicitationResponse").put("name", "Ada");
+        step(s, "sleep").put("ms", 800);
+        step(s, "listTools");
+        step(s, "callTool").put("name", "alpha__trigger-sampling-request").putObject("arguments").put("prompt", "cluster");
+        step(s, "callTool").put("name", "alpha__trigger-elicitation-request").putObject("arguments");
+        step(s, "callTool").put("name", "alpha__trigger-sampling-request").putObject("arguments").put("prompt", "again");
+        step(s, "callTool").put("name", "alpha__trigger-elicitation-request").putObject("arguments");
+        JsonNode report = SdkClient.run(lb(), s);
+        assertThat(result(report, 2).path("content").toString()).contains("sampled: ").contains("cluster");
+        assertThat(result(report, 3).path("content").toString()).contains("Ada");
+        assertThat(result(report, 4).path("content").toString()).contains("again");
+        assertThat(result(report, 5).path("content").toString()).contains("Ada");
+    }
+
+    record Event(String id, JsonNode message) {
+    }
+
+    /** Reads SSE events from a stream on a thread; the test polls the list. */
+    static Thread reader(InputStream in, List<Event> into) {
+        Thread t = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+                String id = null;
+                StringBuilder data = new StringBuilder();
+                String line;
+                while ((line = r.readLine()) != null) {
+                    if (line.isEmpty()) {
+                        if (!data.isEmpty()) {
+                            synchronized (into) {
+                                into.add(new Event(id, MAPPER.readTree(data.toString())));
+                            }
+                        }
+                        id = null;
+                        data.setLength(0);
+                    } else if (line.startsWith("id:")) {
+                        id = line.substring(3).trim();
+                    } else if (line.startsWith("data:")) {
+                        data.append(line.substring(5).trim());
+                    }
+                }
+            } catch (IOException ignored) {
+                // The connection was cut: that is the point.
+            }
+        }, "sse-reader");
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    static long count(List<Event> events, String method) {
+        synchronized (events) {
+            return events.stream().filter(e -> method.equals(e.message().path("method").asText())).count();
+        }
+    }
+
+    @Test
+    @Order(2)
+    void killingTheReplicaThatHoldsTheStreamLosesNoEvent() throws Exception {
+        String session = initialize();
+        List<String> uris = new ArrayList<>();
+        for (String doc : List.of("architecture.md", "features.md", "startup.md")) {
+            String uri = "mcpgw://alpha/demo://resource/static/document/" + doc;
+            uris.add(uri);
+            assertThat(post(session,
+                    "{\"jsonrpc\":\"2.0\",\"id\":\"sub-" + doc + "\",\"method\":\"resources/subscribe\",\"params\":{\"uri\":\""
+                            + uri + "\"}}")
+                    .statusCode()).isEqualTo(200);
+        }
+        HttpResponse<InputStream> get = http.send(request(session).GET().header("Accept", "text/event-stream").build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        assertThat(get.statusCode()).isEqualTo(200);
+        int holder = "r0".equals(get.headers().firstValue("Mcp-Gateway-Replica").orElseThrow()) ? 0 : 1;
+        List<Event> events = new ArrayList<>();
+        reader(get.body(), events);
+
+        // server-everything now sends an update per subscribed URI at once and every 5 s, on its GET stream.
+        post(session,
+                "{\"jsonrpc\":\"2.0\",\"id\":\"t1\",\"method\":\"tools/call\",\"params\":{\"name\":\"alpha__toggle-subscriber-updates\",\"arguments\":{}}}");
+        await().atMost(Duration.ofSeconds(15)).until(() -> count(events, "notifications/resources/updated") >= uris.size());
+
+        replicas[holder].destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        String lastId;
+        synchronized (events) {
+            lastId = events.get(events.size() - 1).id();
+        }
+        // Reconnect through the load balancer: it lands on the surviving replica.
+        HttpResponse<InputStream> resumed = await().atMost(Duration.ofSeconds(20)).ignoreExceptions().until(
+                () -> http.send(
+                        request(session).GET().header("Accept", "text/event-stream").header("Last-Event-ID", lastId).build(),
+                        HttpResponse.BodyHandlers.ofInputStream()),
+                r -> r.statusCode() == 200);
+        assertThat(resumed.headers().firstValue("Mcp-Gateway-Replica").orElseThrow()).isEqualTo("r" + (1 - holder));
+        reader(resumed.body(), events);
+
+        // Two more rounds of updates arrive after the survivor took over the upstream stream.
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> count(events, "notifications/resources/updated") >= 3L * uris.size());
+        post(session,
+                "{\"jsonrpc\":\"2.0\",\"id\":\"t2\",\"method\":\"tools/call\",\"params\":{\"name\":\"alpha__toggle-subscriber-updates\",\"arguments\":{}}}");
+        Thread.sleep(1000);
+
+        List<Event> all;
+        synchronized (events) {
+            all = List.copyOf(events);
+        }
+        // Every event of the stream exactly once, in order: the sequence numbers run without a gap.
+        List<Long> seqs = new ArrayList<>();
+        for (Event e : all) {
+            seqs.add(Long.parseLong(e.id().substring(e.id().lastIndexOf(':') + 1)));
+        }
+        for (int i = 1; i < seqs.size(); i++) {
+            assertThat(seqs.get(i)).as("event %d of %s", i, seqs).isEqualTo(seqs.get(i - 1) + 1);
+        }
+        // Each round of updates reached the client whole: every URI as often as the others.
+        Map<String, Integer> perUri = new HashMap<>();
+        for (Event e : all) {
+            if ("notifications/resources/updated".equals(e.message().path("method").asText())) {
+                perUri.merge(e.message().path("params").path("uri").asText(), 1, Integer::sum);
+            }
+        }
+        assertThat(perUri.keySet()).containsExactlyInAnyOrderElementsOf(uris);
+        assertThat(new HashSet<>(perUri.values())).as("updates per URI %s", perUri).hasSize(1);
+
+        // The dead replica comes back for the next scenarios.
+        replicas[holder] = startReplica(holder);
+        waitReady(replicaPorts[holder]);
+    }
+
+    @Test
+    @Order(3)
+    void losingOneInfinispanNodeLosesNoSession() throws Exception {
+        String session = initialize();
+        killNode(1);
+        for (int i = 1; i <= 4; i++) {
+            HttpResponse<String> r = post(session, "{\"jsonrpc\":\"2.0\",\"id\":" + i
+                    + ",\"method\":\"tools/call\",\"params\":{\"name\":\"alpha__get-sum\",\"arguments\":{\"a\":" + i
+                    + ",\"b\":1}}}");
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            assertThat(lastMessage(r).path("result").path("content").get(0).path("text").asText())
+                    .contains(String.valueOf(i + 1));
+        }
+        infinispan.start(1);
+    }
+
+    @Test
+    @Order(4)
+    void withTheWholeClusterDownRequestsFailFastAndTheGatewayRecovers() throws Exception {
+        String session = initialize();
+        infinispan.close();
+        long start = System.nanoTime();
+        HttpResponse<String> r = post(session, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}");
+        assertThat(r.statusCode()).isEqualTo(503);
+        assertThat(r.body()).contains("session store");
+        HttpResponse<String> init = http.send(request(null).POST(HttpRequest.BodyPublishers.ofString("""
+                {"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"%s","capabilities":{},
+                 "clientInfo":{"name":"cluster-it","version":"1"}}}""".formatted(V))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(init.statusCode()).isEqualTo(503);
+        HttpResponse<String> get = http.send(request(session).GET().header("Accept", "text/event-stream").build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(get.statusCode()).as("no hung stream").isEqualTo(503);
+        assertThat(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start)).as("all three answered quickly").isLessThan(20);
+
+        infinispan.start(0);
+        infinispan.start(1);
+        await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> {
+            String fresh = initialize();
+            return lastMessage(post(fresh,
+                    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"alpha__echo\",\"arguments\":{\"message\":\"back\"}}}"))
+                    .path("result").path("content").get(0).path("text").asText().equals("Echo: back");
+        });
+    }
+
+    static void killNode(int index) throws IOException {
+        Path pid = Path.of("target/infinispan-test").resolve(infinispan.nodes().get(index).name() + ".pid");
+        ProcessHandle.of(Long.parseLong(Files.readString(pid).trim())).ifPresent(ProcessHandle::destroyForcibly);
+        Files.deleteIfExists(pid);
+    }
+}

@@ -1,0 +1,110 @@
+package dev.mcpgateway.config;
+
+import static dev.mcpgateway.testing.SdkClient.result;
+import static dev.mcpgateway.testing.SdkClient.step;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.mcpgateway.testing.NodePeers;
+import dev.mcpgateway.testing.SdkClient;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+
+/**
+ * examples/mcp-route.yaml runs as written: its MCPRoute, Secret and Backends, with only the two
+ * upstream ports changed to ones picked here. "context7" is server-everything on /mcp, "github" a
+ * second one answering on /mcp/readonly; the official TypeScript SDK client goes through the gateway.
+ */
+@QuarkusTest
+@WithTestResource(McpRouteExampleTest.ExampleUpstreams.class)
+class McpRouteExampleTest {
+
+    @TestHTTPResource("/mcp")
+    String gateway;
+
+    @Test
+    void bothBackendsAnswerThroughTheRoute() {
+        ObjectNode s = SdkClient.scenario();
+        // server-everything registers some tools just after initialization; let it finish.
+        step(s, "sleep").put("ms", 800);
+        step(s, "listTools");
+        step(s, "listPrompts");
+        step(s, "callTool").put("name", "context7__echo").putObject("arguments").put("message", "via MCPRoute");
+        step(s, "callTool").put("name", "github__echo").putObject("arguments").put("message", "filtered");
+        JsonNode report = SdkClient.run(gateway, s);
+
+        Set<String> tools = names(result(report, 1).path("tools"));
+        assertThat(tools).contains("context7__echo", "context7__get-sum");
+        // The github backend's toolSelector only lets pull request and issue tools through.
+        assertThat(tools).noneMatch(t -> t.startsWith("github__"));
+        Set<String> prompts = names(result(report, 2).path("prompts"));
+        assertThat(prompts).anyMatch(p -> p.startsWith("context7__")).anyMatch(p -> p.startsWith("github__"));
+        assertThat(result(report, 3).path("content").get(0).path("text").asText()).isEqualTo("Echo: via MCPRoute");
+        assertThat(report.path("steps").get(4).path("ok").asBoolean()).isFalse();
+    }
+
+    private static Set<String> names(JsonNode items) {
+        Set<String> out = new TreeSet<>();
+        items.forEach(i -> out.add(i.path("name").asText()));
+        return out;
+    }
+
+    /** The example's two local upstreams on free ports, and a copy of the example pointing at them. */
+    public static class ExampleUpstreams implements QuarkusTestResourceLifecycleManager {
+
+        private Process context7;
+        private Process github;
+        private Path config;
+
+        @Override
+        public Map<String, String> start() {
+            int context7Port = NodePeers.freePort();
+            int githubPort = NodePeers.freePort();
+            context7 = NodePeers.startEverythingHttp(context7Port);
+            ProcessBuilder pb = new ProcessBuilder(List.of(NodePeers.node(), "--require", NodePeers.LOCALHOST_SHIM.toString(),
+                    "--require", Path.of("examples/readonly-path.cjs").toAbsolutePath().toString(),
+                    NodePeers.EVERYTHING.toString(), "streamableHttp")).redirectErrorStream(true);
+            pb.environment().put("PORT", Integer.toString(githubPort));
+            github = NodePeers.startAndWait(pb, "listening on port", "server-everything:" + githubPort);
+            try {
+                String example = Files.readString(Path.of("examples/mcp-route.yaml"));
+                String pointed = example.replace("${CONTEXT7_PORT:-3001}", Integer.toString(context7Port))
+                        .replace("${GITHUB_PORT:-3002}", Integer.toString(githubPort));
+                assertThat(pointed).isNotEqualTo(example);
+                config = Files.createTempFile("mcp-route-", ".yaml");
+                Files.writeString(config, pointed);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return Map.of("mcp-gateway.config-file", config.toString());
+        }
+
+        @Override
+        public void stop() {
+            NodePeers.stop(context7);
+            NodePeers.stop(github);
+            try {
+                if (config != null) {
+                    Files.deleteIfExists(config);
+                }
+            } catch (IOException ignored) {
+                // A temp file left behind is harmless.
+            }
+        }
+    }
+}
