@@ -29,6 +29,14 @@ public interface GatewayConfig {
     @WithDefault("1000")
     int maxEventsPerStream();
 
+    /**
+     * How often the configuration file is checked for changes (hot reload); 0 turns reloading off.
+     * A changed file that does not validate is refused with a logged error, and the last good
+     * configuration stays in force.
+     */
+    @WithDefault("2s")
+    Duration configReloadInterval();
+
     /** Idle time after which a session and its upstream sessions end. */
     @WithDefault("30m")
     Duration sessionIdleTimeout();
@@ -98,5 +106,41 @@ public interface GatewayConfig {
         /** Longest wait between restarts of a stdio upstream process that keeps dying. */
         @WithDefault("30s")
         Duration stdioRestartMaxBackoff();
+    }
+
+    /** Security settings shared by every route (the per-route ones live in the route's {@code auth}). */
+    Auth auth();
+
+    interface Auth {
+        /**
+         * Browser origins allowed by CORS on the MCP endpoints and the {@code /.well-known}
+         * metadata. When unset, the origins of {@code mcp-gateway.allowed-origins}. {@code *}
+         * allows any origin.
+         */
+        Optional<List<String>> corsOrigins();
+
+        /** Tolerance for clock differences with the authorization server when checking exp and nbf. */
+        @WithDefault("30s")
+        Duration clockSkew();
+
+        /** How long an issuer's metadata and keys are kept before they are fetched again. */
+        @WithDefault("10m")
+        Duration metadataCacheTime();
+
+        /** Shortest time between two key-set refreshes caused by tokens signed with an unknown key. */
+        @WithDefault("10s")
+        Duration jwksMinRefreshInterval();
+
+        /** Time allowed for a call to an authorization server (discovery, keys, introspection, tokens). */
+        @WithDefault("10s")
+        Duration requestTimeout();
+
+        /** An upstream token is renewed this long before it expires. */
+        @WithDefault("30s")
+        Duration tokenRefreshMargin();
+
+        /** Longest bearer token accepted; longer ones are refused as invalid without being parsed. */
+        @WithDefault("16384")
+        int maxTokenLength();
     }
 }

@@ -7,18 +7,56 @@ import java.util.List;
  * tokens issued by {@code issuer}; the gateway publishes RFC 9728 protected resource metadata.
  *
  * @param issuer the authorization server's issuer identifier
- * @param audiences accepted {@code aud} values; empty accepts any
+ * @param audiences accepted {@code aud} values; empty means the protected resource's own identifier
+ *        ({@code resourceMetadata.resource}, RFC 8707), so a token minted for another server is
+ *        refused
  * @param jwks where the token signing keys come from; null means discovered from the issuer's
  *        metadata (RFC 8414 {@code /.well-known/oauth-authorization-server}, then OpenID discovery)
  * @param resourceMetadata the RFC 9728 document served for this route
  * @param claimToHeaders token claims copied into headers sent upstream
+ * @param requiredScopes scopes every request to the route needs (403 {@code insufficient_scope}
+ *        otherwise); empty when the route itself needs none
+ * @param introspection how opaque (non-JWT) tokens are checked, or null when only JWTs are accepted
  */
 public record OAuthConfig(
         String issuer,
         List<String> audiences,
         Jwks jwks,
         ProtectedResourceMetadata resourceMetadata,
-        List<ClaimToHeader> claimToHeaders) {
+        List<ClaimToHeader> claimToHeaders,
+        List<String> requiredScopes,
+        Introspection introspection) {
+
+    public OAuthConfig {
+        audiences = audiences == null ? List.of() : List.copyOf(audiences);
+        claimToHeaders = claimToHeaders == null ? List.of() : List.copyOf(claimToHeaders);
+        requiredScopes = requiredScopes == null ? List.of() : List.copyOf(requiredScopes);
+    }
+
+    /** Bearer JWTs only, no route-wide scopes. */
+    public OAuthConfig(String issuer, List<String> audiences, Jwks jwks, ProtectedResourceMetadata resourceMetadata,
+            List<ClaimToHeader> claimToHeaders) {
+        this(issuer, audiences, jwks, resourceMetadata, claimToHeaders, List.of(), null);
+    }
+
+    /** The {@code aud} values a token must carry one of. */
+    public List<String> effectiveAudiences() {
+        if (!audiences.isEmpty() || resourceMetadata == null || resourceMetadata.resource() == null) {
+            return audiences;
+        }
+        return List.of(resourceMetadata.resource());
+    }
+
+    /**
+     * RFC 7662 token introspection for opaque tokens.
+     *
+     * @param endpoint the introspection endpoint; null to take {@code introspection_endpoint} from
+     *        the issuer's metadata
+     * @param clientId the gateway's client id at the authorization server
+     * @param clientSecret its secret (client_secret_basic)
+     */
+    public record Introspection(String endpoint, String clientId, String clientSecret) {
+    }
 
     /**
      * The token signing keys: exactly one of a URL to fetch them from and a JWK set given inline.

@@ -411,13 +411,62 @@ public class McpRouter {
     private record Page(String backend, JsonRpcResponse response) {
     }
 
-    private Future<JsonRpcResponse> list(Route route, GatewaySession session, Caller caller, JsonRpcRequest request,
+    private Future<JsonRpcResponse> list(Route route, GatewaySession original, Caller caller, JsonRpcRequest request,
+            ListKind kind) {
+        return withCurrentBackends(route, original).compose(session -> listNow(route, session, caller, request, kind));
+    }
+
+    /**
+     * The session with an upstream session for every backend the route has now: a backend added
+     * by a configuration reload is opened on first listing (and remembered); one that fails to
+     * open stays out until the next listing.
+     */
+    private Future<GatewaySession> withCurrentBackends(Route route, GatewaySession session) {
+        List<UpstreamClient> missing = new ArrayList<>();
+        for (UpstreamClient c : route.clients()) {
+            if (session.upstream(c.name()) == null) {
+                missing.add(c);
+            }
+        }
+        if (missing.isEmpty()) {
+            return Future.succeededFuture(session);
+        }
+        List<Future<UpstreamSession>> opening = new ArrayList<>();
+        for (UpstreamClient c : missing) {
+            ObjectNode params = JSON.objectNode();
+            params.put("protocolVersion", session.protocolVersion());
+            params.set("capabilities", session.clientCapabilities() == null ? JSON.objectNode() : session.clientCapabilities());
+            params.putObject("clientInfo").put("name", config.serverName()).put("version", GATEWAY_VERSION);
+            opening.add(c.open(params));
+        }
+        return Future.join(opening).transform(ignored -> {
+            Map<String, UpstreamSession> upstreams = new LinkedHashMap<>(session.upstreams());
+            boolean added = false;
+            for (int i = 0; i < missing.size(); i++) {
+                if (opening.get(i).succeeded()) {
+                    upstreams.put(missing.get(i).name(), opening.get(i).result());
+                    added = true;
+                } else {
+                    LOG.debugf("Backend %s not opened for session %s: %s", missing.get(i).name(), session.id(),
+                            opening.get(i).cause().getMessage());
+                }
+            }
+            if (!added) {
+                return Future.succeededFuture(session);
+            }
+            GatewaySession grown = session.withUpstreams(upstreams);
+            return store.put(grown).map(v -> grown).otherwise(grown);
+        });
+    }
+
+    private Future<JsonRpcResponse> listNow(Route route, GatewaySession session, Caller caller, JsonRpcRequest request,
             ListKind kind) {
         String cursor = request.paramText("cursor");
         Map<String, String> targets = new LinkedHashMap<>();
         if (cursor == null) {
             for (UpstreamSession u : session.upstreamList()) {
-                if (u.has(kind.capability)) {
+                // A backend removed by a reload is no longer listed.
+                if (u.has(kind.capability) && route.client(u.backend()) != null) {
                     targets.put(u.backend(), null);
                 }
             }

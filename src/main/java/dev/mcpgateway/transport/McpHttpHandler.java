@@ -84,21 +84,30 @@ public class McpHttpHandler {
     }
 
     void install(@Observes Router http) {
-        long limit = config.maxBodySize().asLongValue();
         for (Route route : routes.routes()) {
-            String path = route.path();
-            config.replicaName().ifPresent(name -> http.route(path).order(-10).handler(ctx -> {
-                ctx.response().putHeader("Mcp-Gateway-Replica", name);
-                ctx.next();
-            }));
-            http.post(path).handler(BodyHandler.create(false).setBodyLimit(limit))
-                    .handler(ctx -> authenticated(ctx, path, caller -> post(ctx, path, caller)))
-                    .failureHandler(this::failure);
-            http.get(path).handler(ctx -> authenticated(ctx, path, caller -> get(ctx, path, caller)))
-                    .failureHandler(this::failure);
-            http.delete(path).handler(ctx -> authenticated(ctx, path, caller -> delete(ctx, path, caller)))
-                    .failureHandler(this::failure);
+            register(http, route.path());
         }
+        // Routes added by a configuration reload get their endpoint at once.
+        routes.onChange(change -> change.routes().forEach(r -> register(http, r.path())));
+    }
+
+    private final java.util.Set<String> registered = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    private void register(Router http, String path) {
+        if (!registered.add(path)) {
+            return;
+        }
+        long limit = config.maxBodySize().asLongValue();
+        config.replicaName().ifPresent(name -> http.route(path).order(-10).handler(ctx -> {
+            ctx.response().putHeader("Mcp-Gateway-Replica", name);
+            ctx.next();
+        }));
+        http.post(path).handler(BodyHandler.create(false).setBodyLimit(limit))
+                .handler(ctx -> authenticated(ctx, path, caller -> post(ctx, path, caller)))
+                .failureHandler(this::failure);
+        http.get(path).handler(ctx -> authenticated(ctx, path, caller -> get(ctx, path, caller))).failureHandler(this::failure);
+        http.delete(path).handler(ctx -> authenticated(ctx, path, caller -> delete(ctx, path, caller)))
+                .failureHandler(this::failure);
     }
 
     /** Learns who is calling before anything else; refusals carry their status and challenge. */

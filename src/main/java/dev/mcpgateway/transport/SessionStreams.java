@@ -18,6 +18,7 @@ import org.jboss.logging.Logger;
 import dev.mcpgateway.config.GatewayConfig;
 import dev.mcpgateway.federation.McpRouter;
 import dev.mcpgateway.federation.Route;
+import dev.mcpgateway.federation.RouteTable;
 import dev.mcpgateway.jsonrpc.ErrorCodes;
 import dev.mcpgateway.jsonrpc.JsonRpcCodec;
 import dev.mcpgateway.jsonrpc.JsonRpcException;
@@ -53,13 +54,16 @@ public class SessionStreams {
     private final Leases leases;
     private final Vertx vertx;
     private final String replicaId = UUID.randomUUID().toString();
+    private final RouteTable routes;
     /** The client connection reading a session's standalone stream on this replica. */
     private final Map<String, HttpServerResponse> readers = new ConcurrentHashMap<>();
 
     @Inject
     public SessionStreams(McpRouter router, EventLog log, GatewayConfig config, SessionStore store, Leases leases,
-            Vertx vertx) {
+            Vertx vertx, RouteTable routes) {
         this.router = router;
+        this.routes = routes;
+        routes.onChange(this::configurationChanged);
         this.log = log;
         this.config = config;
         this.leases = leases;
@@ -153,9 +157,29 @@ public class SessionStreams {
         });
     }
 
+    /**
+     * A reload changed what some routes offer: each session whose streams this replica pumps is
+     * told its lists changed, and its pump restarts on the new backends. Every session with a
+     * standalone stream is pumped by exactly one replica, and every replica reloads the same file,
+     * so each is told once.
+     */
+    private void configurationChanged(RouteTable.Change change) {
+        for (PumpClaim claim : pumps.values()) {
+            if (!change.changedRoutes().contains(claim.session.route())) {
+                continue;
+            }
+            Route fresh = routes.route(claim.route.path());
+            vertx.runOnContext(v -> claim.restart(fresh));
+            for (String method : List.of("notifications/tools/list_changed", "notifications/prompts/list_changed",
+                    "notifications/resources/list_changed")) {
+                log.append(claim.streamId, "{\"jsonrpc\":\"2.0\",\"method\":\"" + method + "\"}");
+            }
+        }
+    }
+
     /** This replica's claim on pumping one session's upstream streams. */
     private final class PumpClaim {
-        final Route route;
+        Route route;
         final GatewaySession session;
         final String streamId;
         final String key;
@@ -240,6 +264,18 @@ public class SessionStreams {
                     }
                 }
             });
+        }
+
+        /** Stops pumping from the old backends; the next tick starts again on the new ones. */
+        void restart(Route fresh) {
+            if (fresh != null) {
+                route = fresh;
+            }
+            if (pump != null) {
+                pump.close();
+                pump = null;
+            }
+            tick();
         }
 
         void close() {

@@ -32,13 +32,54 @@ import io.quarkus.test.junit.QuarkusTest;
  */
 @QuarkusTest
 @WithTestResource(McpRouteExampleTest.ExampleUpstreams.class)
+@org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
 class McpRouteExampleTest {
 
     @TestHTTPResource("/mcp")
     String gateway;
 
+    /** As written, the route requires OAuth from its issuer: anonymous clients are sent there. */
     @Test
-    void bothBackendsAnswerThroughTheRoute() {
+    @org.junit.jupiter.api.Order(1)
+    void asWrittenItChallengesWithTheIssuersMetadata() throws Exception {
+        var http = java.net.http.HttpClient.newHttpClient();
+        var init = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(gateway))
+                .header("Accept", "application/json, text/event-stream").header("Content-Type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(
+                        """
+                                {"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},
+                                 "clientInfo":{"name":"example-test","version":"1"}}}"""))
+                .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(init.statusCode()).isEqualTo(401);
+        String challenge = init.headers().firstValue("WWW-Authenticate").orElseThrow();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("resource_metadata=\"([^\"]+)\"").matcher(challenge);
+        assertThat(m.find()).as(challenge).isTrue();
+        // The pointer names the configured resource (localhost:1975); ask this instance for that path.
+        java.net.URI pointer = java.net.URI.create(m.group(1));
+        assertThat(pointer.getPath()).startsWith("/.well-known/oauth-protected-resource");
+        var metadata = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(gateway).resolve(pointer.getPath()))
+                .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(metadata.statusCode()).isEqualTo(200);
+        assertThat(metadata.body()).contains("https://auth-server.example.com").contains("profile").contains("email");
+    }
+
+    /** Without the OAuth policy (a hot reload of the same file), both backends serve through the route. */
+    @Test
+    @org.junit.jupiter.api.Order(2)
+    void bothBackendsAnswerThroughTheRoute() throws Exception {
+        String open = Files.readString(ExampleUpstreams.config).replaceAll(
+                "(?m)^  securityPolicy:\\n    oauth:\\n(      .*\\n)+", "");
+        assertThat(open).doesNotContain("auth-server.example.com");
+        Files.writeString(ExampleUpstreams.config, open);
+        var http = java.net.http.HttpClient.newHttpClient();
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(15)).until(() -> http.send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(gateway))
+                        .header("Accept", "application/json, text/event-stream").header("Content-Type", "application/json")
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString("""
+                                {"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18",
+                                 "capabilities":{},"clientInfo":{"name":"example-test","version":"1"}}}"""))
+                        .build(),
+                java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode() == 200);
         ObjectNode s = SdkClient.scenario();
         // server-everything registers some tools just after initialization; let it finish.
         step(s, "sleep").put("ms", 800);
@@ -69,7 +110,7 @@ class McpRouteExampleTest {
 
         private Process context7;
         private Process github;
-        private Path config;
+        static volatile Path config;
 
         @Override
         public Map<String, String> start() {
