@@ -33,6 +33,7 @@ import dev.mcpgateway.security.Caller;
 import dev.mcpgateway.security.InsufficientScopeException;
 import dev.mcpgateway.security.Principal;
 import dev.mcpgateway.security.ToolAuthorizer;
+import dev.mcpgateway.security.UpstreamCredentials;
 import dev.mcpgateway.session.GatewaySession;
 import dev.mcpgateway.session.SessionStore;
 import dev.mcpgateway.session.StoreUnavailableException;
@@ -60,6 +61,7 @@ public class McpRouter {
     private final RouteTable routes;
     private final RequestIds requestIds;
     private final ToolAuthorizer authorizer;
+    private final UpstreamCredentials credentials;
     private final SecureRandom random = new SecureRandom();
     /** Requests in flight on this replica, by session and client id: which backends serve them. */
     private final Map<String, List<Pending>> inFlight = new ConcurrentHashMap<>();
@@ -69,8 +71,10 @@ public class McpRouter {
     }
 
     @Inject
-    public McpRouter(SessionStore store, GatewayConfig config, RouteTable routes, ToolAuthorizer authorizer) {
+    public McpRouter(SessionStore store, GatewayConfig config, RouteTable routes, ToolAuthorizer authorizer,
+            UpstreamCredentials credentials) {
         this.authorizer = authorizer;
+        this.credentials = credentials;
         this.store = store;
         this.config = config;
         this.routes = routes;
@@ -128,7 +132,8 @@ public class McpRouter {
         List<UpstreamClient> clients = new ArrayList<>(route.clients());
         List<Future<UpstreamSession>> opening = new ArrayList<>(clients.size());
         for (UpstreamClient c : clients) {
-            opening.add(c.open(upstreamParams.deepCopy()));
+            ObjectNode forThisOne = upstreamParams.deepCopy();
+            opening.add(credentials.headers(route.config(), c.config(), principal).compose(h -> c.open(forThisOne, h)));
         }
         return Future.join(opening).transform(ignored -> {
             Map<String, UpstreamSession> upstreams = new LinkedHashMap<>();
@@ -246,11 +251,11 @@ public class McpRouter {
                 byName(route, session, caller, request, sink, "prompts", route.promptOwners, "Unknown prompt");
             case McpMethods.RESOURCES_READ, McpMethods.RESOURCES_SUBSCRIBE, McpMethods.RESOURCES_UNSUBSCRIBE ->
                 byUri(route, session, caller, request, sink);
-            case McpMethods.COMPLETION_COMPLETE -> complete(route, session, request, sink);
-            case McpMethods.LOGGING_SET_LEVEL -> setLevel(route, session, request);
+            case McpMethods.COMPLETION_COMPLETE -> complete(route, session, caller, request, sink);
+            case McpMethods.LOGGING_SET_LEVEL -> setLevel(route, session, caller, request);
             case McpMethods.TASKS_LIST -> list(route, session, caller, request, ListKind.TASKS);
             case McpMethods.TASKS_GET, McpMethods.TASKS_RESULT, McpMethods.TASKS_CANCEL ->
-                byTask(route, session, request, sink);
+                byTask(route, session, caller, request, sink);
             case McpMethods.INITIALIZE -> Future.failedFuture(new JsonRpcException(ErrorCodes.INVALID_REQUEST,
                     "Invalid Request: the session is already initialized"));
             default -> Future.failedFuture(new JsonRpcException(ErrorCodes.METHOD_NOT_FOUND,
@@ -270,7 +275,7 @@ public class McpRouter {
         authorize(route, caller, request, t.backend(), "tool", t.name(), request.params().get("arguments"), name);
         request.params().put("name", t.name());
         String owner = t.backend();
-        return forward(route, session, owner, request, sink).map(r -> prefixTaskId(owner, r));
+        return forward(route, session, caller, owner, request, sink).map(r -> prefixTaskId(owner, r));
     }
 
     /** Refuses a call an authorization rule denies: 403 step-up when a scope would allow it. */
@@ -303,15 +308,17 @@ public class McpRouter {
         return r;
     }
 
-    private Future<JsonRpcResponse> byTask(Route route, GatewaySession session, JsonRpcRequest request, ClientSink sink) {
+    private Future<JsonRpcResponse> byTask(Route route, GatewaySession session, Caller caller, JsonRpcRequest request,
+            ClientSink sink) {
         String taskId = requireText(request, "taskId");
         Names.Qualified q = Names.splitName(taskId);
         if (q == null || session.upstream(q.backend()) == null) {
             throw new JsonRpcException(ErrorCodes.INVALID_PARAMS, "Invalid params: unknown task " + taskId);
         }
         request.params().put("taskId", q.name());
-        return forward(route, session, q.backend(), request, sink).map(r -> McpMethods.TASKS_RESULT.equals(request.method()) ? r
-                : prefixTaskId(q.backend(), r));
+        return forward(route, session, caller, q.backend(), request, sink)
+                .map(r -> McpMethods.TASKS_RESULT.equals(request.method()) ? r
+                        : prefixTaskId(q.backend(), r));
     }
 
     private Future<JsonRpcResponse> byName(Route route, GatewaySession session, Caller caller, JsonRpcRequest request,
@@ -323,7 +330,7 @@ public class McpRouter {
         }
         authorize(route, caller, request, t.backend(), "prompt", t.name(), request.params().get("arguments"), name);
         request.params().put("name", t.name());
-        return forward(route, session, t.backend(), request, sink);
+        return forward(route, session, caller, t.backend(), request, sink);
     }
 
     private Future<JsonRpcResponse> byUri(Route route, GatewaySession session, Caller caller, JsonRpcRequest request,
@@ -336,7 +343,7 @@ public class McpRouter {
         authorize(route, caller, request, t.backend(), "resource", t.name(), null, uri);
         request.params().put("uri", t.name());
         String backend = t.backend();
-        return forward(route, session, backend, request, sink)
+        return forward(route, session, caller, backend, request, sink)
                 .map(r -> McpMethods.RESOURCES_READ.equals(request.method()) ? rewriteContents(route, backend, r) : r);
     }
 
@@ -352,7 +359,8 @@ public class McpRouter {
         return response.changed();
     }
 
-    private Future<JsonRpcResponse> complete(Route route, GatewaySession session, JsonRpcRequest request, ClientSink sink) {
+    private Future<JsonRpcResponse> complete(Route route, GatewaySession session, Caller caller, JsonRpcRequest request,
+            ClientSink sink) {
         JsonNode ref = request.params() == null ? null : request.params().get("ref");
         if (!(ref instanceof ObjectNode refObj)) {
             throw new JsonRpcException(ErrorCodes.INVALID_PARAMS, "Invalid params: \"ref\" is required");
@@ -382,7 +390,7 @@ public class McpRouter {
             return Future.succeededFuture(JsonRpcResponse.result(request.id(), emptyCompletion()));
         }
         request.params().set("ref", newRef);
-        return forward(route, session, t.backend(), request, sink);
+        return forward(route, session, caller, t.backend(), request, sink);
     }
 
     private static ObjectNode emptyCompletion() {
@@ -393,12 +401,12 @@ public class McpRouter {
         return result;
     }
 
-    private Future<JsonRpcResponse> setLevel(Route route, GatewaySession session, JsonRpcRequest request) {
+    private Future<JsonRpcResponse> setLevel(Route route, GatewaySession session, Caller caller, JsonRpcRequest request) {
         String level = requireText(request, "level");
         List<Future<JsonRpcResponse>> sent = new ArrayList<>();
         for (UpstreamSession u : session.upstreamList()) {
             if (u.has("logging")) {
-                sent.add(forward(route, session, u.backend(), request, ClientSink.DISCARD));
+                sent.add(forward(route, session, caller, u.backend(), request, ClientSink.DISCARD));
             }
         }
         return Future.join(sent)
@@ -492,7 +500,7 @@ public class McpRouter {
                 params.put("cursor", e.getValue());
             }
             String backend = e.getKey();
-            pages.add(forward(route, session, backend, request.withParams(params), ClientSink.DISCARD)
+            pages.add(forward(route, session, caller, backend, request.withParams(params), ClientSink.DISCARD)
                     .map(r -> new Page(backend, r)));
         }
         return Future.join(pages).transform(ignored -> {
@@ -620,8 +628,8 @@ public class McpRouter {
      * Sends a request to one backend of the session. If the upstream ended its session, opens a
      * new one, records it, and retries once.
      */
-    private Future<JsonRpcResponse> forward(Route route, GatewaySession session, String backend, JsonRpcRequest request,
-            ClientSink sink) {
+    private Future<JsonRpcResponse> forward(Route route, GatewaySession session, Caller caller, String backend,
+            JsonRpcRequest request, ClientSink sink) {
         UpstreamClient client = route.client(backend);
         UpstreamSession upstream = session.upstream(backend);
         if (client == null || upstream == null) {
@@ -640,20 +648,22 @@ public class McpRouter {
                 sink.send(rewritten);
             }
         };
-        client.request(upstream, request, interim).recover(t -> {
-            if (!UpstreamErrors.isSessionExpired(t) || pending.promise().future().isComplete()) {
-                return Future.failedFuture(t);
-            }
-            LOG.infof("Backend %s ended session %s upstream; opening a new one", backend, session.id());
-            return reopen(route, session, client)
-                    .compose(fresh -> client.request(fresh, request, interim));
-        }).onComplete(ar -> {
-            if (ar.succeeded()) {
-                pending.promise().tryComplete(ar.result());
-            } else {
-                pending.promise().tryFail(ar.cause());
-            }
-        });
+        // What the caller's credentials add toward this backend (a token obtained for it, claims).
+        credentials.headers(route.config(), client.config(), caller.principal()).compose(extra -> client
+                .request(upstream, request, interim, extra).recover(t -> {
+                    if (!UpstreamErrors.isSessionExpired(t) || pending.promise().future().isComplete()) {
+                        return Future.failedFuture(t);
+                    }
+                    LOG.infof("Backend %s ended session %s upstream; opening a new one", backend, session.id());
+                    return reopen(route, session, client, extra)
+                            .compose(fresh -> client.request(fresh, request, interim, extra));
+                })).onComplete(ar -> {
+                    if (ar.succeeded()) {
+                        pending.promise().tryComplete(ar.result());
+                    } else {
+                        pending.promise().tryFail(ar.cause());
+                    }
+                });
         return pending.promise().future().onComplete(ignored -> inFlight.computeIfPresent(key, (k, v) -> {
             v.remove(pending);
             return v.isEmpty() ? null : v;
@@ -665,12 +675,13 @@ public class McpRouter {
         return sessionId + (requestId.isTextual() ? "\0s" : "\0n") + requestId.asText();
     }
 
-    private Future<UpstreamSession> reopen(Route route, GatewaySession session, UpstreamClient client) {
+    private Future<UpstreamSession> reopen(Route route, GatewaySession session, UpstreamClient client,
+            Map<String, String> extra) {
         ObjectNode params = JSON.objectNode();
         params.put("protocolVersion", session.protocolVersion());
         params.set("capabilities", session.clientCapabilities() == null ? JSON.objectNode() : session.clientCapabilities());
         params.putObject("clientInfo").put("name", config.serverName()).put("version", GATEWAY_VERSION);
-        return client.open(params).compose(fresh -> {
+        return client.open(params, extra).compose(fresh -> {
             Map<String, UpstreamSession> upstreams = new LinkedHashMap<>(session.upstreams());
             upstreams.put(client.name(), fresh);
             return store.put(session.withUpstreams(upstreams)).map(v -> fresh);
@@ -730,7 +741,7 @@ public class McpRouter {
      * The client's answer to a server request: back to the upstream session that asked. Fails with
      * -32600 for an id this gateway did not issue to this session.
      */
-    public Future<Void> clientResponse(Route route, GatewaySession session, JsonRpcResponse response) {
+    public Future<Void> clientResponse(Route route, GatewaySession session, Caller caller, JsonRpcResponse response) {
         RequestIds.Route target = requestIds.verify(session.id(), response.id());
         if (target == null) {
             LOG.warnf("Session %s answered an unknown or forged request id %s", session.id(), response.id());
@@ -744,7 +755,8 @@ public class McpRouter {
             return Future.failedFuture(new JsonRpcException(ErrorCodes.INVALID_REQUEST,
                     "Invalid Request: the backend session that asked " + response.id() + " has ended"));
         }
-        return client.send(upstream, response.withId(target.originalId()));
+        return credentials.headers(route.config(), client.config(), caller.principal())
+                .compose(h -> client.send(upstream, response.withId(target.originalId()), h));
     }
 
     /** Every backend's standalone stream of one session, merged. */
@@ -768,13 +780,15 @@ public class McpRouter {
                 continue;
             }
             names.add(u.backend());
-            opened.add(c.listen(u, resume.get(u.backend()), message -> {
-                JsonRpcMessage rewritten = fromUpstream(route, session, u, message);
-                if (rewritten != null) {
-                    sink.send(rewritten);
-                }
-            }).onFailure(t -> LOG.infof("Backend %s offers no stream for session %s: %s", u.backend(), session.id(),
-                    t.getMessage())));
+            // No caller here (a successor replica may pump): tokens the gateway obtains for itself still apply.
+            opened.add(credentials.headers(route.config(), c.config(), Principal.ANONYMOUS).compose(h -> c.listen(u,
+                    resume.get(u.backend()), message -> {
+                        JsonRpcMessage rewritten = fromUpstream(route, session, u, message);
+                        if (rewritten != null) {
+                            sink.send(rewritten);
+                        }
+                    }, h)).onFailure(t -> LOG.infof("Backend %s offers no stream for session %s: %s", u.backend(), session.id(),
+                            t.getMessage())));
         }
         return Future.join(opened).transform(ignored -> {
             Map<String, UpstreamListener> handles = new LinkedHashMap<>();
@@ -806,45 +820,43 @@ public class McpRouter {
     // ---- notifications and end ------------------------------------------------------------------
 
     /** A notification from the client. */
-    public void notification(Route route, GatewaySession session, JsonRpcNotification notification) {
+    public void notification(Route route, GatewaySession session, Caller caller, JsonRpcNotification notification) {
         switch (notification.method()) {
             case McpMethods.NOTIFICATIONS_INITIALIZED -> {
                 // The gateway sent its own to each upstream when it opened them.
             }
-            case McpMethods.NOTIFICATIONS_ROOTS_LIST_CHANGED -> broadcast(route, session, notification);
-            case McpMethods.NOTIFICATIONS_CANCELLED -> cancel(route, session, notification);
+            case McpMethods.NOTIFICATIONS_ROOTS_LIST_CHANGED -> broadcast(route, session, caller, notification, null);
+            case McpMethods.NOTIFICATIONS_CANCELLED -> cancel(route, session, caller, notification);
             default -> LOG.debugf("Notification %s from session %s not routed", notification.method(), session.id());
         }
     }
 
     /** To the backends serving that request here; when it is in flight elsewhere, to all. */
-    private void cancel(Route route, GatewaySession session, JsonRpcNotification notification) {
+    private void cancel(Route route, GatewaySession session, Caller caller, JsonRpcNotification notification) {
         JsonNode requestId = notification.params() == null ? null : notification.params().get("requestId");
         List<Pending> pendings = requestId == null ? null : inFlight.get(inFlightKey(session.id(), requestId));
         if (pendings == null) {
-            broadcast(route, session, notification, null);
+            broadcast(route, session, caller, notification, null);
             return;
         }
         List<Pending> copy = List.copyOf(pendings);
-        broadcast(route, session, notification, copy.stream().map(Pending::backend).toList());
+        broadcast(route, session, caller, notification, copy.stream().map(Pending::backend).toList());
         // The client will ignore any answer now; stop waiting so its stream closes at once.
         copy.forEach(p -> p.promise()
                 .tryFail(new JsonRpcException(ErrorCodes.REQUEST_CANCELLED, "Request cancelled by the client")));
     }
 
-    private void broadcast(Route route, GatewaySession session, JsonRpcNotification notification) {
-        broadcast(route, session, notification, null);
-    }
-
-    private void broadcast(Route route, GatewaySession session, JsonRpcNotification notification, List<String> only) {
+    private void broadcast(Route route, GatewaySession session, Caller caller, JsonRpcNotification notification,
+            List<String> only) {
         for (UpstreamSession u : session.upstreamList()) {
             if (only != null && !only.contains(u.backend())) {
                 continue;
             }
             UpstreamClient c = route.client(u.backend());
             if (c != null) {
-                c.send(u, notification).onFailure(t -> LOG.debugf("%s to %s failed: %s", notification.method(),
-                        u.backend(), t.getMessage()));
+                credentials.headers(route.config(), c.config(), caller.principal()).compose(h -> c.send(u, notification, h))
+                        .onFailure(t -> LOG.debugf("%s to %s failed: %s", notification.method(),
+                                u.backend(), t.getMessage()));
             }
         }
     }

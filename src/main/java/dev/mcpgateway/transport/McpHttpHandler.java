@@ -222,10 +222,10 @@ public class McpHttpHandler {
     private void single(RoutingContext ctx, Route route, GatewaySession session, Caller caller, JsonRpcMessage message) {
         switch (message) {
             case JsonRpcNotification n -> {
-                router.notification(route, session, n);
+                router.notification(route, session, caller, n);
                 accepted(ctx);
             }
-            case JsonRpcResponse r -> router.clientResponse(route, session, r).onComplete(ar -> {
+            case JsonRpcResponse r -> router.clientResponse(route, session, caller, r).onComplete(ar -> {
                 if (ar.succeeded()) {
                     accepted(ctx);
                 } else if (ar.cause() instanceof JsonRpcException e) {
@@ -257,8 +257,8 @@ public class McpHttpHandler {
         List<Future<JsonRpcResponse>> answers = new ArrayList<>();
         for (JsonRpcMessage m : messages) {
             switch (m) {
-                case JsonRpcNotification n -> router.notification(route, session, n);
-                case JsonRpcResponse r -> router.clientResponse(route, session, r)
+                case JsonRpcNotification n -> router.notification(route, session, caller, n);
+                case JsonRpcResponse r -> router.clientResponse(route, session, caller, r)
                         .onFailure(t -> LOG.debugf("An answer in a batch was not delivered: %s", t.getMessage()));
                 case JsonRpcRequest r -> answers.add(router.request(route, session, caller, r, ClientSink.DISCARD)
                         .recover(t -> Future.succeededFuture(JsonRpcResponse.error(r.id(), refusal(t)))));

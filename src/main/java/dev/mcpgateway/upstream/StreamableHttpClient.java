@@ -95,9 +95,14 @@ final class StreamableHttpClient implements UpstreamClient {
 
     @Override
     public Future<UpstreamSession> open(ObjectNode initializeParams) {
+        return open(initializeParams, Map.of());
+    }
+
+    @Override
+    public Future<UpstreamSession> open(ObjectNode initializeParams, Map<String, String> extra) {
         Promise<UpstreamSession> done = Promise.promise();
         String[] sessionId = new String[1];
-        exchange(null, null, Initialization.request(initializeParams), UpstreamSink.DISCARD, sessionId)
+        exchange(null, null, Initialization.request(initializeParams), UpstreamSink.DISCARD, sessionId, extra)
                 .onFailure(done::fail)
                 .onSuccess(response -> {
                     UpstreamSession session;
@@ -107,19 +112,30 @@ final class StreamableHttpClient implements UpstreamClient {
                         done.fail(e);
                         return;
                     }
-                    send(session, Initialization.initialized()).onComplete(ignored -> done.complete(session));
+                    send(session, Initialization.initialized(), extra).onComplete(ignored -> done.complete(session));
                 });
         return done.future();
     }
 
     @Override
     public Future<JsonRpcResponse> request(UpstreamSession session, JsonRpcRequest request, UpstreamSink sink) {
-        return exchange(session.sessionId(), session.protocolVersion(), request, sink, null);
+        return request(session, request, sink, Map.of());
+    }
+
+    @Override
+    public Future<JsonRpcResponse> request(UpstreamSession session, JsonRpcRequest request, UpstreamSink sink,
+            Map<String, String> extra) {
+        return exchange(session.sessionId(), session.protocolVersion(), request, sink, null, extra);
     }
 
     @Override
     public Future<Void> send(UpstreamSession session, JsonRpcMessage message) {
-        RequestOptions req = post(session.sessionId(), session.protocolVersion());
+        return send(session, message, Map.of());
+    }
+
+    @Override
+    public Future<Void> send(UpstreamSession session, JsonRpcMessage message, Map<String, String> extra) {
+        RequestOptions req = post(session.sessionId(), session.protocolVersion(), extra);
         return http.request(req)
                 .compose(r -> r.send(Buffer.buffer(JsonRpcCodec.encode(message))))
                 .compose(resp -> resp.body().map(body -> {
@@ -141,7 +157,14 @@ final class StreamableHttpClient implements UpstreamClient {
 
     @Override
     public Future<UpstreamListener> listen(UpstreamSession session, String lastEventId, UpstreamSink sink) {
+        return listen(session, lastEventId, sink, Map.of());
+    }
+
+    @Override
+    public Future<UpstreamListener> listen(UpstreamSession session, String lastEventId, UpstreamSink sink,
+            Map<String, String> extra) {
         StandaloneStream stream = new StandaloneStream(session, sink);
+        stream.extra = extra;
         stream.lastEventId = lastEventId;
         return stream.connect().map(open -> open ? stream : UpstreamListener.NONE);
     }
@@ -157,6 +180,7 @@ final class StreamableHttpClient implements UpstreamClient {
         private volatile boolean closed;
         private volatile HttpClientRequest current;
         private volatile String lastEventId;
+        private Map<String, String> extra = Map.of();
         private long retryMillis = DEFAULT_RETRY_MILLIS;
         private int failures;
 
@@ -169,6 +193,7 @@ final class StreamableHttpClient implements UpstreamClient {
         Future<Boolean> connect() {
             RequestOptions req = target(HttpMethod.GET);
             MultiMap h = headers(session.sessionId(), session.protocolVersion());
+            extra.forEach(h::set);
             h.set(HttpHeaders.ACCEPT, "text/event-stream");
             if (lastEventId != null) {
                 h.set("Last-Event-ID", lastEventId);
@@ -274,9 +299,10 @@ final class StreamableHttpClient implements UpstreamClient {
         streams.close();
     }
 
-    private RequestOptions post(String sessionId, String protocolVersion) {
+    private RequestOptions post(String sessionId, String protocolVersion, Map<String, String> extra) {
         RequestOptions req = target(HttpMethod.POST);
         MultiMap h = headers(sessionId, protocolVersion);
+        extra.forEach(h::set);
         h.set(HttpHeaders.CONTENT_TYPE, "application/json");
         req.setHeaders(h);
         return req;
@@ -307,7 +333,7 @@ final class StreamableHttpClient implements UpstreamClient {
      * given, receives the session id the upstream assigned.
      */
     private Future<JsonRpcResponse> exchange(String sessionId, String protocolVersion, JsonRpcRequest request,
-            UpstreamSink sink, String[] sessionOut) {
+            UpstreamSink sink, String[] sessionOut, Map<String, String> extra) {
         Promise<JsonRpcResponse> result = Promise.promise();
         HttpClientRequest[] inFlight = new HttpClientRequest[1];
         long timer = vertx.setTimer(timeoutMillis, t -> {
@@ -322,7 +348,7 @@ final class StreamableHttpClient implements UpstreamClient {
         });
         result.future().onComplete(ignored -> vertx.cancelTimer(timer));
         byte[] body = JsonRpcCodec.encode(request);
-        http.request(post(sessionId, protocolVersion)).onComplete(ar -> {
+        http.request(post(sessionId, protocolVersion, extra)).onComplete(ar -> {
             if (ar.failed()) {
                 result.tryFail(asJsonRpc(ar.cause()));
                 return;

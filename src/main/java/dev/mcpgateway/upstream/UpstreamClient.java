@@ -50,6 +50,30 @@ public interface UpstreamClient {
         return listen(session, sink);
     }
 
+    // ---- the same, with headers a caller's credentials add for this one request ------------------
+
+    /** {@link #open(ObjectNode)} with extra headers (e.g. a token obtained for the caller). */
+    default Future<UpstreamSession> open(ObjectNode initializeParams, java.util.Map<String, String> extraHeaders) {
+        return open(initializeParams);
+    }
+
+    /** {@link #request(UpstreamSession, JsonRpcRequest, UpstreamSink)} with extra headers. */
+    default Future<JsonRpcResponse> request(UpstreamSession session, JsonRpcRequest request, UpstreamSink sink,
+            java.util.Map<String, String> extraHeaders) {
+        return request(session, request, sink);
+    }
+
+    /** {@link #send(UpstreamSession, JsonRpcMessage)} with extra headers. */
+    default Future<Void> send(UpstreamSession session, JsonRpcMessage message, java.util.Map<String, String> extraHeaders) {
+        return send(session, message);
+    }
+
+    /** {@link #listen(UpstreamSession, String, UpstreamSink)} with extra headers. */
+    default Future<UpstreamListener> listen(UpstreamSession session, String lastEventId, UpstreamSink sink,
+            java.util.Map<String, String> extraHeaders) {
+        return listen(session, lastEventId, sink);
+    }
+
     /** Ends the upstream session (best effort; never fails). */
     Future<Void> close(UpstreamSession session);
 

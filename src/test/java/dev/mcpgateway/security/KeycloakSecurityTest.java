@@ -364,6 +364,18 @@ class KeycloakSecurityTest {
         assertThat(RecordingUpstream.AUTHORIZATIONS).anyMatch(a -> a.startsWith("/up "))
                 .filteredOn(a -> !a.startsWith("/pass "))
                 .noneMatch(a -> a.contains(aliceToken.substring(aliceToken.length() - 40)));
+        // Opening her session reached every backend with what it is owed: a client-credentials token,
+        // a token exchanged for her (audience upstream-api), and her own token only where passed through.
+        assertThat(RecordingUpstream.AUTHORIZATIONS).filteredOn(a -> a.startsWith("/cc Bearer ")).anySatisfy(a -> assertThat(
+                KeycloakServer.claims(a.substring("/cc Bearer ".length())).path("azp").asText()).isEqualTo("mcp-gateway"));
+        assertThat(RecordingUpstream.AUTHORIZATIONS).filteredOn(a -> a.startsWith("/tx Bearer ")).anySatisfy(a -> {
+            String exchanged = a.substring("/tx Bearer ".length());
+            assertThat(exchanged).isNotEqualTo(aliceToken);
+            assertThat(KeycloakServer.audiences(exchanged)).contains("upstream-api");
+            assertThat(KeycloakServer.claims(exchanged).path("sub").asText())
+                    .isEqualTo(KeycloakServer.claims(aliceToken).path("sub").asText());
+        });
+        assertThat(RecordingUpstream.AUTHORIZATIONS).contains("/pass Bearer " + aliceToken);
     }
 
     private RouteConfig route() {
