@@ -29,6 +29,7 @@ import dev.mcpgateway.jsonrpc.JsonRpcRequest;
 import dev.mcpgateway.jsonrpc.JsonRpcResponse;
 import dev.mcpgateway.jsonrpc.McpMethods;
 import dev.mcpgateway.jsonrpc.ProtocolVersions;
+import dev.mcpgateway.metrics.GatewayMetrics;
 import dev.mcpgateway.security.Caller;
 import dev.mcpgateway.security.InsufficientScopeException;
 import dev.mcpgateway.security.Principal;
@@ -62,6 +63,9 @@ public class McpRouter {
     private final RequestIds requestIds;
     private final ToolAuthorizer authorizer;
     private final UpstreamCredentials credentials;
+    private final GatewayMetrics metrics;
+    /** One structured line per MCP request (category {@code dev.mcpgateway.access}). */
+    private static final Logger ACCESS = Logger.getLogger("dev.mcpgateway.access");
     private final SecureRandom random = new SecureRandom();
     /** Requests in flight on this replica, by session and client id: which backends serve them. */
     private final Map<String, List<Pending>> inFlight = new ConcurrentHashMap<>();
@@ -72,7 +76,8 @@ public class McpRouter {
 
     @Inject
     public McpRouter(SessionStore store, GatewayConfig config, RouteTable routes, ToolAuthorizer authorizer,
-            UpstreamCredentials credentials) {
+            UpstreamCredentials credentials, GatewayMetrics metrics) {
+        this.metrics = metrics;
         this.authorizer = authorizer;
         this.credentials = credentials;
         this.store = store;
@@ -217,6 +222,58 @@ public class McpRouter {
 
     /** Answers one request of an initialized session. Never fails: errors become error responses. */
     public Future<JsonRpcResponse> request(Route route, GatewaySession session, Caller caller, JsonRpcRequest request,
+            ClientSink sink) {
+        long start = System.nanoTime();
+        // Taken before dispatch: routing rewrites the name in place.
+        String name = request.paramText("name") != null ? request.paramText("name") : request.paramText("uri");
+        return answer(route, session, caller, request, sink).onComplete(ar -> {
+            String outcome = ar.failed() ? "refused" : outcome(ar.result());
+            String backend = backendOf(route, session, name, request.method());
+            long nanos = System.nanoTime() - start;
+            metrics.request(knownMethod(request.method()), backend, outcome, nanos);
+            if (ACCESS.isInfoEnabled()) {
+                ACCESS.infof("method=%s name=%s backend=%s session=%s principal=%s outcome=%s duration_ms=%.3f",
+                        request.method(),
+                        name == null ? "-" : name, backend, session.id(),
+                        caller.principal().anonymous() ? "-" : caller.principal().name(), outcome, nanos / 1e6);
+            }
+        });
+    }
+
+    private static String outcome(JsonRpcResponse r) {
+        if (!r.isError()) {
+            return "ok";
+        }
+        int code = r.error().path("code").asInt();
+        return code == ErrorCodes.REQUEST_CANCELLED ? "cancelled" : code == ErrorCodes.FORBIDDEN ? "refused" : "error";
+    }
+
+    /** Method names as tags: the known ones, everything else as "other" (tag values stay bounded). */
+    private static String knownMethod(String method) {
+        return switch (method) {
+            case McpMethods.PING, McpMethods.TOOLS_LIST, McpMethods.TOOLS_CALL, McpMethods.PROMPTS_LIST, McpMethods.PROMPTS_GET,
+                    McpMethods.RESOURCES_LIST, McpMethods.RESOURCES_TEMPLATES_LIST, McpMethods.RESOURCES_READ,
+                    McpMethods.RESOURCES_SUBSCRIBE, McpMethods.RESOURCES_UNSUBSCRIBE, McpMethods.COMPLETION_COMPLETE,
+                    McpMethods.LOGGING_SET_LEVEL, McpMethods.TASKS_GET, McpMethods.TASKS_RESULT, McpMethods.TASKS_LIST,
+                    McpMethods.TASKS_CANCEL ->
+                method;
+            default -> "other";
+        };
+    }
+
+    /** The backend a named request went to, "*" for fan-out, "-" for the gateway itself. */
+    private static String backendOf(Route route, GatewaySession session, String name, String method) {
+        if (name == null) {
+            return method.endsWith("/list") || McpMethods.LOGGING_SET_LEVEL.equals(method) ? "*" : "-";
+        }
+        Names.Qualified q = name.startsWith(Names.URI_SCHEME) ? Names.splitUri(name) : Names.splitName(name);
+        if (q != null && route.client(q.backend()) != null) {
+            return q.backend();
+        }
+        return session.upstreams().size() == 1 ? session.upstreams().keySet().iterator().next() : "-";
+    }
+
+    private Future<JsonRpcResponse> answer(Route route, GatewaySession session, Caller caller, JsonRpcRequest request,
             ClientSink sink) {
         Future<JsonRpcResponse> answer;
         try {
@@ -648,9 +705,11 @@ public class McpRouter {
                 sink.send(rewritten);
             }
         };
-        // What the caller's credentials add toward this backend (a token obtained for it, claims).
-        credentials.headers(route.config(), client.config(), caller.principal()).compose(extra -> client
-                .request(upstream, request, interim, extra).recover(t -> {
+        long sent = System.nanoTime();
+        // What the caller's credentials add toward this backend (a token obtained for it, claims),
+        // and the caller's W3C trace context, so the upstream's spans join the same trace.
+        credentials.headers(route.config(), client.config(), caller.principal()).map(h -> withTrace(h, caller))
+                .compose(extra -> client.request(upstream, request, interim, extra).recover(t -> {
                     if (!UpstreamErrors.isSessionExpired(t) || pending.promise().future().isComplete()) {
                         return Future.failedFuture(t);
                     }
@@ -658,6 +717,11 @@ public class McpRouter {
                     return reopen(route, session, client, extra)
                             .compose(fresh -> client.request(fresh, request, interim, extra));
                 })).onComplete(ar -> {
+                    metrics.upstream(backend, ar.succeeded() ? "ok"
+                            : ar.cause() instanceof JsonRpcException e && e.error().code() == ErrorCodes.UPSTREAM_TIMEOUT
+                                    ? "timeout"
+                                    : "error",
+                            System.nanoTime() - sent);
                     if (ar.succeeded()) {
                         pending.promise().tryComplete(ar.result());
                     } else {
@@ -668,6 +732,20 @@ public class McpRouter {
             v.remove(pending);
             return v.isEmpty() ? null : v;
         }));
+    }
+
+    private static Map<String, String> withTrace(Map<String, String> headers, Caller caller) {
+        String traceparent = caller.headers().get("traceparent");
+        if (traceparent == null) {
+            return headers;
+        }
+        Map<String, String> out = new LinkedHashMap<>(headers);
+        out.put("traceparent", traceparent);
+        String tracestate = caller.headers().get("tracestate");
+        if (tracestate != null) {
+            out.put("tracestate", tracestate);
+        }
+        return out;
     }
 
     private static String inFlightKey(String sessionId, JsonNode requestId) {

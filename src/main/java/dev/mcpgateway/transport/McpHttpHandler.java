@@ -30,6 +30,7 @@ import dev.mcpgateway.jsonrpc.JsonRpcRequest;
 import dev.mcpgateway.jsonrpc.JsonRpcResponse;
 import dev.mcpgateway.jsonrpc.McpMethods;
 import dev.mcpgateway.jsonrpc.ProtocolVersions;
+import dev.mcpgateway.metrics.GatewayMetrics;
 import dev.mcpgateway.security.AuthenticationFailure;
 import dev.mcpgateway.security.Caller;
 import dev.mcpgateway.security.InsufficientScopeException;
@@ -69,11 +70,13 @@ public class McpHttpHandler {
     private final EventLog log;
     private final SessionStreams streams;
     private final RequestAuthenticator authenticator;
+    private final GatewayMetrics metrics;
 
     @Inject
     public McpHttpHandler(McpRouter router, RouteTable routes, SessionStore store, GatewayConfig config, EventLog log,
-            SessionStreams streams, RequestAuthenticator authenticator) {
+            SessionStreams streams, RequestAuthenticator authenticator, GatewayMetrics metrics) {
         this.authenticator = authenticator;
+        this.metrics = metrics;
         this.router = router;
         this.routes = routes;
         this.store = store;
@@ -237,7 +240,7 @@ public class McpHttpHandler {
             });
             case JsonRpcRequest r -> {
                 ResponseStream stream = new ResponseStream(ctx, log, session, config.streamAfter().toMillis(),
-                        config.sseRetry().toMillis());
+                        config.sseRetry().toMillis(), metrics);
                 router.request(route, session, caller, r, stream).onComplete(ar -> {
                     if (ar.failed() && ar.cause() instanceof InsufficientScopeException e) {
                         ctx.response().putHeader("WWW-Authenticate",

@@ -9,6 +9,7 @@ import dev.mcpgateway.jsonrpc.JsonRpcCodec;
 import dev.mcpgateway.jsonrpc.JsonRpcMessage;
 import dev.mcpgateway.jsonrpc.JsonRpcResponse;
 import dev.mcpgateway.jsonrpc.ProtocolVersions;
+import dev.mcpgateway.metrics.GatewayMetrics;
 import dev.mcpgateway.session.EventLog;
 import dev.mcpgateway.session.GatewaySession;
 import io.vertx.core.Context;
@@ -34,12 +35,15 @@ final class ResponseStream implements ClientSink {
     private final GatewaySession session;
     private final long retryMillis;
     private final long timer;
+    private final GatewayMetrics metrics;
     private String streamId;
     private boolean finished;
     /** Appends and writes happen one after another, in order. */
     private Future<?> tail = Future.succeededFuture();
 
-    ResponseStream(RoutingContext ctx, EventLog log, GatewaySession session, long streamAfterMillis, long retryMillis) {
+    ResponseStream(RoutingContext ctx, EventLog log, GatewaySession session, long streamAfterMillis, long retryMillis,
+            GatewayMetrics metrics) {
+        this.metrics = metrics;
         this.ctx = ctx;
         this.context = ctx.vertx().getOrCreateContext();
         this.log = log;
@@ -86,6 +90,16 @@ final class ResponseStream implements ClientSink {
         tail = tail.compose(v -> log.open(id, session.id()))
                 .onFailure(t -> LOG.warnf("Event log unavailable: %s", t.getMessage()));
         if (!resp.ended() && !resp.closed()) {
+            metrics.streamOpened();
+            boolean[] counted = {true};
+            Runnable closed = () -> {
+                if (counted[0]) {
+                    counted[0] = false;
+                    metrics.streamClosed();
+                }
+            };
+            resp.closeHandler(v -> closed.run());
+            resp.endHandler(v -> closed.run());
             Sse.begin(resp);
             if (ProtocolVersions.atLeast(session.protocolVersion(), ProtocolVersions.V2025_11_25)) {
                 resp.write(Sse.priming(streamId + ":0", retryMillis));
@@ -101,6 +115,9 @@ final class ResponseStream implements ClientSink {
         tail = tail.compose(v -> log.append(id, data)).transform(ar -> {
             HttpServerResponse resp = ctx.response();
             String eventId = ar.succeeded() ? id + ":" + ar.result() : null;
+            if (ar.succeeded()) {
+                metrics.eventAppended();
+            }
             if (ar.failed()) {
                 LOG.warnf("Event for stream %s not logged (not resumable): %s", id, ar.cause().getMessage());
             }

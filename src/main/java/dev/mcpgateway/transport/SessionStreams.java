@@ -24,6 +24,7 @@ import dev.mcpgateway.jsonrpc.JsonRpcCodec;
 import dev.mcpgateway.jsonrpc.JsonRpcException;
 import dev.mcpgateway.jsonrpc.JsonRpcResponse;
 import dev.mcpgateway.jsonrpc.ProtocolVersions;
+import dev.mcpgateway.metrics.GatewayMetrics;
 import dev.mcpgateway.session.EventLog;
 import dev.mcpgateway.session.EventLog.StoredEvent;
 import dev.mcpgateway.session.GatewaySession;
@@ -55,12 +56,14 @@ public class SessionStreams {
     private final Vertx vertx;
     private final String replicaId = UUID.randomUUID().toString();
     private final RouteTable routes;
+    private final GatewayMetrics metrics;
     /** The client connection reading a session's standalone stream on this replica. */
     private final Map<String, HttpServerResponse> readers = new ConcurrentHashMap<>();
 
     @Inject
     public SessionStreams(McpRouter router, EventLog log, GatewayConfig config, SessionStore store, Leases leases,
-            Vertx vertx, RouteTable routes) {
+            Vertx vertx, RouteTable routes, GatewayMetrics metrics) {
+        this.metrics = metrics;
         this.router = router;
         this.routes = routes;
         routes.onChange(this::configurationChanged);
@@ -123,8 +126,17 @@ public class SessionStreams {
                     "Conflict: this session already has an open GET stream");
             return;
         }
-        resp.closeHandler(v -> readers.remove(session.id(), resp));
-        resp.endHandler(v -> readers.remove(session.id(), resp));
+        metrics.streamOpened();
+        boolean[] open = {true};
+        Runnable gone = () -> {
+            readers.remove(session.id(), resp);
+            if (open[0]) {
+                open[0] = false;
+                metrics.streamClosed();
+            }
+        };
+        resp.closeHandler(v -> gone.run());
+        resp.endHandler(v -> gone.run());
         log.open(streamId, session.id()).onComplete(ar -> {
             if (ar.failed()) {
                 readers.remove(session.id(), resp);
@@ -360,6 +372,7 @@ public class SessionStreams {
                 resp.reset();
                 return;
             }
+            metrics.eventsReplayed(ar.result().size());
             ar.result().forEach(deliver);
             replayed[0] = true;
             early.forEach(deliver);
