@@ -41,7 +41,11 @@ up() {
   local hosts="" i=0
   for off in $offsets; do
     i=$((i + 1))
-    "$root/infinispan/server.sh" start "ispn$i" "$off"
+    if alive "$ISPN_WORK/ispn$i.pid"; then
+      echo "ispn$i already running (PID $(cat "$ISPN_WORK/ispn$i.pid"))"
+    else
+      "$root/infinispan/server.sh" start "ispn$i" "$off"
+    fi
     hosts="$hosts${hosts:+;}127.0.0.1:$((11222 + off))"
   done
 
@@ -66,7 +70,7 @@ up() {
 
   cat >"$work/haproxy.cfg" <<CFG
 global
-    maxconn 20000
+    maxconn 4000
     pidfile $work/haproxy.pid
 defaults
     mode http

@@ -20,7 +20,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.mcpgateway.config.BackendConfig;
 import dev.mcpgateway.config.GatewayConfig;
+import dev.mcpgateway.config.TransportKind;
 import dev.mcpgateway.jsonrpc.ErrorCodes;
+import dev.mcpgateway.jsonrpc.JsonRpcCodec;
 import dev.mcpgateway.jsonrpc.JsonRpcError;
 import dev.mcpgateway.jsonrpc.JsonRpcException;
 import dev.mcpgateway.jsonrpc.JsonRpcMessage;
@@ -35,6 +37,7 @@ import dev.mcpgateway.security.InsufficientScopeException;
 import dev.mcpgateway.security.Principal;
 import dev.mcpgateway.security.ToolAuthorizer;
 import dev.mcpgateway.security.UpstreamCredentials;
+import dev.mcpgateway.session.EventLog;
 import dev.mcpgateway.session.GatewaySession;
 import dev.mcpgateway.session.SessionStore;
 import dev.mcpgateway.session.StoreUnavailableException;
@@ -61,6 +64,10 @@ public class McpRouter {
     private final GatewayConfig config;
     private final RouteTable routes;
     private final RequestIds requestIds;
+    /** Names this process in server-request ids whose answer only it can deliver. */
+    private final String replicaId = java.util.UUID.randomUUID().toString();
+    private static final String INBOX = "inbox.";
+    private final EventLog log;
     private final ToolAuthorizer authorizer;
     private final UpstreamCredentials credentials;
     private final GatewayMetrics metrics;
@@ -76,14 +83,18 @@ public class McpRouter {
 
     @Inject
     public McpRouter(SessionStore store, GatewayConfig config, RouteTable routes, ToolAuthorizer authorizer,
-            UpstreamCredentials credentials, GatewayMetrics metrics) {
+            UpstreamCredentials credentials, GatewayMetrics metrics, EventLog log, io.vertx.core.Vertx vertx) {
         this.metrics = metrics;
+        this.log = log;
         this.authorizer = authorizer;
         this.credentials = credentials;
         this.store = store;
         this.config = config;
         this.routes = routes;
         this.requestIds = new RequestIds(config.signingKey().orElse(null));
+        openInbox();
+        // Keep the inbox alive in a store that expires idle streams.
+        vertx.setPeriodic(Math.max(60_000, config.sessionIdleTimeout().toMillis() / 4), t -> log.open(INBOX + replicaId, "-"));
         store.onExpiry(this::closeUpstreams);
     }
 
@@ -775,7 +786,8 @@ public class McpRouter {
         String backend = upstream.backend();
         switch (message) {
             case JsonRpcRequest r -> {
-                return r.withId(requestIds.sign(session.id(), backend, upstream.sessionId(), r.id()));
+                return r.withId(
+                        requestIds.sign(session.id(), backend, upstream.sessionId(), r.id(), answeredBy(route, backend)));
             }
             case JsonRpcResponse r -> {
                 return null;
@@ -799,7 +811,8 @@ public class McpRouter {
                         // The upstream gave up on a request it sent the client: name it as the client knows it.
                         if (p.hasNonNull("requestId")) {
                             p.set("requestId",
-                                    requestIds.sign(session.id(), backend, upstream.sessionId(), p.get("requestId")));
+                                    requestIds.sign(session.id(), backend, upstream.sessionId(), p.get("requestId"),
+                                            answeredBy(route, backend)));
                         }
                     }
                     case McpMethods.NOTIFICATIONS_TASKS_STATUS -> {
@@ -833,8 +846,48 @@ public class McpRouter {
             return Future.failedFuture(new JsonRpcException(ErrorCodes.INVALID_REQUEST,
                     "Invalid Request: the backend session that asked " + response.id() + " has ended"));
         }
+        JsonRpcResponse answer = response.withId(target.originalId());
+        if (!target.replica().isEmpty() && !target.replica().equals(replicaId)) {
+            // The process or connection that asked lives on another replica: hand the answer over.
+            ObjectNode letter = JSON.objectNode();
+            letter.put("route", route.path());
+            letter.put("backend", target.backend());
+            letter.put("upstreamSession", target.upstreamSession());
+            letter.set("answer", JsonRpcCodec.toJson(answer));
+            return log.append(INBOX + target.replica(), JsonRpcCodec.writeString(letter)).mapEmpty();
+        }
         return credentials.headers(route.config(), client.config(), caller.principal())
-                .compose(h -> client.send(upstream, response.withId(target.originalId()), h));
+                .compose(h -> client.send(upstream, answer, h));
+    }
+
+    /** "" when any replica can deliver an answer to this backend; this replica when only it can. */
+    private String answeredBy(Route route, String backend) {
+        UpstreamClient c = route.client(backend);
+        return c == null || c.config().transport() == TransportKind.STREAMABLE_HTTP ? "" : replicaId;
+    }
+
+    /** Answers handed over by other replicas for this replica's stdio processes and SSE connections. */
+    private void openInbox() {
+        String inbox = INBOX + replicaId;
+        log.open(inbox, "-");
+        log.subscribe(inbox, event -> {
+            try {
+                JsonNode letter = JsonRpcCodec.MAPPER.readTree(event.data());
+                Route route = routes.route(letter.path("route").asText());
+                UpstreamClient client = route == null ? null : route.client(letter.path("backend").asText());
+                if (client == null) {
+                    return;
+                }
+                String upstreamSession = letter.path("upstreamSession").asText();
+                UpstreamSession target = new UpstreamSession(client.name(), upstreamSession.isEmpty() ? null : upstreamSession,
+                        null, null, null);
+                client.send(target, JsonRpcCodec.decode(letter.get("answer"))).onFailure(
+                        t -> LOG.warnf("An answer handed over for backend %s was not delivered: %s", client.name(),
+                                t.getMessage()));
+            } catch (java.io.IOException | JsonRpcException e) {
+                LOG.warnf("Unreadable answer in this replica's inbox: %s", e.getMessage());
+            }
+        });
     }
 
     /** Every backend's standalone stream of one session, merged. */

@@ -28,8 +28,12 @@ final class RequestIds {
     private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
     private static final Base64.Decoder B64D = Base64.getUrlDecoder();
 
-    /** What a verified id names. {@code upstreamSession} is "" when the upstream keeps none. */
-    record Route(String backend, String upstreamSession, JsonNode originalId) {
+    /**
+     * What a verified id names. {@code upstreamSession} is "" when the upstream keeps none;
+     * {@code replica} is "" when any replica can deliver the answer, else the one that must (it
+     * holds the stdio process or SSE connection that asked).
+     */
+    record Route(String backend, String upstreamSession, JsonNode originalId, String replica) {
     }
 
     private final byte[] key;
@@ -43,9 +47,9 @@ final class RequestIds {
         }
     }
 
-    TextNode sign(String clientSession, String backend, String upstreamSession, JsonNode originalId) {
+    TextNode sign(String clientSession, String backend, String upstreamSession, JsonNode originalId, String replica) {
         ArrayNode payload = JsonRpcCodec.MAPPER.createArrayNode();
-        payload.add(backend).add(upstreamSession == null ? "" : upstreamSession).add(originalId);
+        payload.add(backend).add(upstreamSession == null ? "" : upstreamSession).add(originalId).add(replica);
         String body = B64.encodeToString(JsonRpcCodec.writeBytes(payload));
         return TextNode.valueOf(PREFIX + body + "." + mac(clientSession, body));
     }
@@ -68,10 +72,10 @@ final class RequestIds {
         }
         try {
             JsonNode payload = JsonRpcCodec.MAPPER.readTree(B64D.decode(body));
-            if (payload == null || !payload.isArray() || payload.size() != 3) {
+            if (payload == null || !payload.isArray() || payload.size() != 4) {
                 return null;
             }
-            return new Route(payload.get(0).asText(), payload.get(1).asText(), payload.get(2));
+            return new Route(payload.get(0).asText(), payload.get(1).asText(), payload.get(2), payload.get(3).asText());
         } catch (IllegalArgumentException | java.io.IOException e) {
             return null;
         }

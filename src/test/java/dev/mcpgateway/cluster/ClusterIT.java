@@ -71,8 +71,11 @@ class ClusterIT {
         int upstreamPort = NodePeers.freePort();
         upstream = NodePeers.startEverythingHttp(upstreamPort);
         config = work.resolve("mcp-servers.json");
+        List<String> stdio = NodePeers.everythingStdioCommand();
         Files.writeString(config, """
-                {"mcpServers": {"alpha": {"url": "http://127.0.0.1:%d/mcp"}}}""".formatted(upstreamPort));
+                {"mcpServers": {"alpha": {"url": "http://127.0.0.1:%d/mcp"},
+                                "gamma": {"command": "%s", "args": ["%s", "%s"]}}}""".formatted(upstreamPort, stdio.get(0),
+                stdio.get(1), stdio.get(2)));
         for (int i = 0; i < 2; i++) {
             replicaPorts[i] = NodePeers.freePort();
             replicas[i] = startReplica(i);
@@ -234,11 +237,18 @@ class ClusterIT {
         step(s, "callTool").put("name", "alpha__trigger-elicitation-request").putObject("arguments");
         step(s, "callTool").put("name", "alpha__trigger-sampling-request").putObject("arguments").put("prompt", "again");
         step(s, "callTool").put("name", "alpha__trigger-elicitation-request").putObject("arguments");
+        // A stdio backend is a process per replica: the answer, landing on the other replica, is handed over.
+        step(s, "callTool").put("name", "gamma__trigger-sampling-request").putObject("arguments").put("prompt", "stdio one");
+        step(s, "callTool").put("name", "gamma__trigger-elicitation-request").putObject("arguments");
+        step(s, "callTool").put("name", "gamma__trigger-sampling-request").putObject("arguments").put("prompt", "stdio two");
         JsonNode report = SdkClient.run(lb(), s);
         assertThat(result(report, 2).path("content").toString()).contains("sampled: ").contains("cluster");
         assertThat(result(report, 3).path("content").toString()).contains("Ada");
         assertThat(result(report, 4).path("content").toString()).contains("again");
         assertThat(result(report, 5).path("content").toString()).contains("Ada");
+        assertThat(result(report, 6).path("content").toString()).contains("sampled: ").contains("stdio one");
+        assertThat(result(report, 7).path("content").toString()).contains("Ada");
+        assertThat(result(report, 8).path("content").toString()).contains("sampled: ").contains("stdio two");
     }
 
     record Event(String id, JsonNode message) {
