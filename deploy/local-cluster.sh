@@ -79,6 +79,8 @@ defaults
     timeout server 1h
     timeout tunnel 1h
     option redispatch
+    # Event streams: pass small writes on at once instead of waiting to fill a packet.
+    option http-no-delay
     retries 2
 frontend mcp
     bind 127.0.0.1:$lb_port

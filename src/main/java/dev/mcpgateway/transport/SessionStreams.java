@@ -120,11 +120,11 @@ public class SessionStreams {
     private void attachStandalone(RoutingContext ctx, Route route, GatewaySession session, String streamId, long after,
             boolean known) {
         HttpServerResponse resp = ctx.response();
-        if (readers.putIfAbsent(session.id(), resp) != null) {
-            // The spec allows the server one standalone stream per session at a time.
-            McpHttpHandler.httpError(ctx, 409, ErrorCodes.INVALID_REQUEST,
-                    "Conflict: this session already has an open GET stream");
-            return;
+        // One standalone stream per session: a new GET replaces the old one, whose connection is
+        // usually already dead (a client reconnects because it lost it, before the close is seen).
+        HttpServerResponse previous = readers.put(session.id(), resp);
+        if (previous != null && previous != resp && !previous.ended()) {
+            previous.end();
         }
         metrics.streamOpened();
         boolean[] open = {true};
@@ -345,7 +345,12 @@ public class SessionStreams {
             }
         };
         java.util.function.Consumer<StoredEvent> deliver = e -> {
-            if (e.seq() <= delivered[0] || resp.ended() || resp.closed()) {
+            if (resp.ended() || resp.closed()) {
+                // Replaced by a newer GET or gone: stop following the log.
+                stop.run();
+                return;
+            }
+            if (e.seq() <= delivered[0]) {
                 return;
             }
             delivered[0] = e.seq();

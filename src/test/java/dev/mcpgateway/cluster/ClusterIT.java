@@ -94,6 +94,7 @@ class ClusterIT {
                     timeout client 5m
                     timeout server 5m
                     option redispatch
+                    option http-no-delay
                     retries 3
                 frontend mcp
                     bind 127.0.0.1:%d

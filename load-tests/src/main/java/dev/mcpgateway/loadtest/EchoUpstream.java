@@ -38,6 +38,13 @@ import java.util.concurrent.TimeUnit;
  * </pre>
  *
  * Prints {@code READY port=N} on stdout once listening on 127.0.0.1.
+ *
+ * <p>With {@code --streams} it also serves each session's standalone stream ({@code GET /mcp}, otherwise 405) and
+ * offers a second tool, {@code ticker} ({@code intervalMs}, default 20; {@code count}, default 0 = until the
+ * session is deleted): a source of {@code notifications/message} on that stream, each one carrying its sequence
+ * number and emission time ({@code data: {"seq": N, "t": epochMillis}}) under SSE id {@code N}. Events are kept
+ * per session (the newest {@value Tickers#KEEP}), so a GET with {@code Last-Event-ID} gets what it missed: the
+ * gateway's resumption after a replica dies can be timed end to end. The JSON hot path is unchanged.
  */
 public final class EchoUpstream {
 
@@ -50,6 +57,9 @@ public final class EchoUpstream {
 
     /** Answer requests as a one-event text/event-stream instead of application/json (to exercise SSE paths). */
     static boolean sse; // set before the servers are deployed
+
+    /** Serve GET streams and the {@code ticker} tool (see the class comment). */
+    static boolean streams; // set before the servers are deployed
 
     private static final CharSequence TEXT_EVENT_STREAM = HttpHeaders.createOptimized("text/event-stream");
     private static final byte[] SSE_PREFIX = "event: message\ndata: ".getBytes(java.nio.charset.StandardCharsets.UTF_8);
@@ -67,6 +77,7 @@ public final class EchoUpstream {
                 case "--threads" -> threads = Integer.parseInt(args[++i]);
                 case "--host" -> host = args[++i];
                 case "--sse" -> sse = true;
+                case "--streams" -> streams = true;
                 default -> {
                     if (args[i].matches("\\d+")) {
                         port = Integer.parseInt(args[i]);
@@ -98,6 +109,7 @@ public final class EchoUpstream {
                 }
             }
         }
+        Tickers.VERTX = vertx;
         System.out.println("READY port=" + actualPort);
         System.out.flush();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -152,12 +164,18 @@ public final class EchoUpstream {
         }
         HttpMethod m = req.method();
         if (m == HttpMethod.POST) {
-            req.body().onSuccess(body -> onPost(req.response(), body))
+            req.body().onSuccess(body -> onPost(req, req.response(), body))
                     .onFailure(t -> req.response().setStatusCode(400).end());
         } else if (m == HttpMethod.DELETE) {
+            if (streams) {
+                Tickers.end(req.getHeader(MCP_SESSION_ID));
+            }
             req.response().setStatusCode(200).end();
+        } else if (m == HttpMethod.GET && streams) {
+            Tickers.get(req);
         } else {
-            req.response().setStatusCode(405).putHeader(HttpHeaders.ALLOW, "POST, DELETE").end();
+            req.response().setStatusCode(405).putHeader(HttpHeaders.ALLOW, streams ? "GET, POST, DELETE" : "POST, DELETE")
+                    .end();
         }
     }
 
@@ -172,9 +190,11 @@ public final class EchoUpstream {
         String toolName;
         String text;
         boolean hasText;
+        long intervalMs = -1;
+        long count = -1;
     }
 
-    static void onPost(HttpServerResponse resp, Buffer body) {
+    static void onPost(HttpServerRequest req, HttpServerResponse resp, Buffer body) {
         Msg msg = new Msg();
         try {
             ByteBuf bb = body.getByteBuf();
@@ -207,6 +227,16 @@ public final class EchoUpstream {
         switch (msg.method) {
             case "tools/call" -> {
                 if ("echo".equals(msg.toolName)) {
+                    sendJson(resp, 200, echoResult(msg));
+                } else if (streams && "ticker".equals(msg.toolName)) {
+                    String session = req.getHeader(MCP_SESSION_ID);
+                    if (session == null) {
+                        sendJson(resp, 200, error(msg, -32602, "ticker needs a session"));
+                        return;
+                    }
+                    Tickers.start(session, msg.intervalMs > 0 ? msg.intervalMs : 20, Math.max(0, msg.count));
+                    msg.text = "ticking";
+                    msg.hasText = true;
                     sendJson(resp, 200, echoResult(msg));
                 } else {
                     sendJson(resp, 200, error(msg, -32602, "Unknown tool: " + msg.toolName));
@@ -271,6 +301,10 @@ public final class EchoUpstream {
                             if ("text".equals(af) && at.isScalarValue()) {
                                 msg.text = p.getText();
                                 msg.hasText = true;
+                            } else if ("intervalMs".equals(af) && at.isNumeric()) {
+                                msg.intervalMs = p.getLongValue();
+                            } else if ("count".equals(af) && at.isNumeric()) {
+                                msg.count = p.getLongValue();
                             } else {
                                 p.skipChildren();
                             }
@@ -342,6 +376,10 @@ public final class EchoUpstream {
             g.writeObjectFieldStart("capabilities");
             g.writeObjectFieldStart("tools");
             g.writeEndObject();
+            if (streams) {
+                g.writeObjectFieldStart("logging");
+                g.writeEndObject();
+            }
             g.writeEndObject();
             g.writeObjectFieldStart("serverInfo");
             g.writeStringField("name", "echo-upstream");
@@ -372,6 +410,24 @@ public final class EchoUpstream {
             g.writeEndObject();
             g.writeEndObject();
             g.writeEndObject();
+            if (streams) {
+                g.writeStartObject();
+                g.writeStringField("name", "ticker");
+                g.writeStringField("description", "Emits notifications/message on the session's GET stream: one every "
+                        + "intervalMs (default 20), count of them (default 0 = until the session ends).");
+                g.writeObjectFieldStart("inputSchema");
+                g.writeStringField("type", "object");
+                g.writeObjectFieldStart("properties");
+                g.writeObjectFieldStart("intervalMs");
+                g.writeStringField("type", "integer");
+                g.writeEndObject();
+                g.writeObjectFieldStart("count");
+                g.writeStringField("type", "integer");
+                g.writeEndObject();
+                g.writeEndObject();
+                g.writeEndObject();
+                g.writeEndObject();
+            }
             g.writeEndArray();
             g.writeEndObject();
             return finish(g, out);
@@ -403,6 +459,139 @@ public final class EchoUpstream {
             return finish(g, out);
         } catch (IOException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Per-session notification sources and GET streams ({@code --streams}). A session's ticker runs on a Vert.x
+     * timer whether or not a GET stream is attached; its events are numbered and kept, so a reconnect with
+     * {@code Last-Event-ID} replays exactly what was missed. Only one GET stream per session: a new one replaces
+     * the old one (the gateway's new pump after a replica died), which is closed.
+     */
+    static final class Tickers {
+        static final int KEEP = 20_000;
+        /** Tickers stop on their own after this long, whatever {@code count} says. */
+        static final long MAX_MILLIS = TimeUnit.MINUTES.toMillis(10);
+        static final java.util.concurrent.ConcurrentHashMap<String, Ticker> SESSIONS =
+                new java.util.concurrent.ConcurrentHashMap<>();
+
+        static final class Ticker {
+            final String session;
+            final java.util.ArrayDeque<long[]> events = new java.util.ArrayDeque<>(); // {seq, t}
+            long seq;
+            long timer = -1;
+            long remaining;
+            long stopAt;
+            HttpServerResponse reader;
+
+            Ticker(String session) {
+                this.session = session;
+            }
+
+            synchronized void tick() {
+                if (remaining == 0 || System.currentTimeMillis() > stopAt) {
+                    stop();
+                    return;
+                }
+                if (remaining > 0) {
+                    remaining--;
+                }
+                long[] e = {++seq, System.currentTimeMillis()};
+                events.addLast(e);
+                if (events.size() > KEEP) {
+                    events.removeFirst();
+                }
+                write(e);
+            }
+
+            synchronized void stop() {
+                if (timer >= 0) {
+                    vertx().cancelTimer(timer);
+                    timer = -1;
+                }
+            }
+
+            void write(long[] e) {
+                HttpServerResponse r = reader;
+                if (r == null || r.ended() || r.closed()) {
+                    return;
+                }
+                r.write("id: " + e[0] + "\nevent: message\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/message\","
+                        + "\"params\":{\"level\":\"info\",\"logger\":\"ticker\",\"data\":{\"seq\":" + e[0] + ",\"t\":" + e[1]
+                        + "}}}\n\n");
+            }
+        }
+
+        static io.vertx.core.Vertx vertx() {
+            return io.vertx.core.Vertx.currentContext() != null ? io.vertx.core.Vertx.currentContext().owner() : VERTX;
+        }
+
+        static volatile io.vertx.core.Vertx VERTX;
+
+        static void start(String session, long intervalMs, long count) {
+            Ticker t = SESSIONS.computeIfAbsent(session, Ticker::new);
+            synchronized (t) {
+                t.stop();
+                t.remaining = count > 0 ? count : -1;
+                t.stopAt = System.currentTimeMillis() + MAX_MILLIS;
+                t.timer = vertx().setPeriodic(Math.max(1, intervalMs), id -> t.tick());
+            }
+        }
+
+        static void get(HttpServerRequest req) {
+            String session = req.getHeader(MCP_SESSION_ID);
+            HttpServerResponse resp = req.response();
+            if (session == null) {
+                resp.setStatusCode(400).end();
+                return;
+            }
+            Ticker t = SESSIONS.computeIfAbsent(session, Ticker::new);
+            long after = -1;
+            String last = req.getHeader("Last-Event-ID");
+            if (last != null) {
+                try {
+                    after = Long.parseLong(last.trim());
+                } catch (NumberFormatException e) {
+                    after = -1;
+                }
+            }
+            resp.setStatusCode(200).setChunked(true).putHeader(HttpHeaders.CONTENT_TYPE, TEXT_EVENT_STREAM)
+                    .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache");
+            resp.write(": stream open\n\n");
+            synchronized (t) {
+                HttpServerResponse old = t.reader;
+                t.reader = resp;
+                if (old != null && !old.ended() && !old.closed()) {
+                    old.end();
+                }
+                if (after >= 0) {
+                    for (long[] e : t.events) {
+                        if (e[0] > after) {
+                            t.write(e);
+                        }
+                    }
+                }
+            }
+            resp.closeHandler(v -> {
+                synchronized (t) {
+                    if (t.reader == resp) {
+                        t.reader = null;
+                    }
+                }
+            });
+        }
+
+        static void end(String session) {
+            Ticker t = session == null ? null : SESSIONS.remove(session);
+            if (t != null) {
+                synchronized (t) {
+                    t.stop();
+                    if (t.reader != null && !t.reader.ended() && !t.reader.closed()) {
+                        t.reader.end();
+                    }
+                    t.reader = null;
+                }
+            }
         }
     }
 

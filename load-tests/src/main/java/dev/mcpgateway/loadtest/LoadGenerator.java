@@ -93,6 +93,7 @@ public final class LoadGenerator {
         long pid = -1;
         long settleMs = 3_000;
         boolean keepSessions;
+        Path holdFile;
         long requestTimeoutMs = 30_000;
         boolean quiet;
     }
@@ -117,6 +118,7 @@ public final class LoadGenerator {
                 case "--pid" -> { o.pid = Long.parseLong(v); i++; }
                 case "--settle" -> { o.settleMs = parseDurationMs(v); i++; }
                 case "--keep-sessions" -> o.keepSessions = true;
+                case "--hold-file" -> { o.holdFile = Path.of(v); i++; }
                 case "--request-timeout" -> { o.requestTimeoutMs = parseDurationMs(v); i++; }
                 case "--quiet", "-q" -> o.quiet = true;
                 default -> throw new IllegalArgumentException("unknown argument: " + a);
@@ -592,7 +594,7 @@ public final class LoadGenerator {
         }
 
         Histogram all = newHistogram();
-        long completed = 0, ok = 0, errorsInWindow = 0, errorsTotal = 0;
+        long completed = 0, ok = 0, errorsInWindow = 0, errorsTotal = 0, callsSent = 0;
         long[] kinds = new long[CODE_NAMES.length];
         String sample = null;
         for (Conn c : conns) {
@@ -603,6 +605,7 @@ public final class LoadGenerator {
             errorsTotal += c.errorsTotal;
             for (int k = 0; k < kinds.length; k++) kinds[k] += c.errorKinds[k];
             if (sample == null) sample = c.errorSample;
+            callsSent += c.nextId - 1;
         }
         double seconds = o.durationMs / 1000.0;
         double throughput = ok / seconds;
@@ -620,6 +623,8 @@ public final class LoadGenerator {
         r.put("successful", ok);
         r.put("errors", errorsInWindow);
         r.put("errorsIncludingWarmup", errorsTotal);
+        r.put("callsSent", callsSent); // every tools/call sent: pre-flight, warm-up and measured
+        r.put("sessionsUsed", conns.size());
         ObjectNode ek = r.putObject("errorKinds");
         for (int k = 1; k < kinds.length; k++) if (kinds[k] > 0) ek.put(CODE_NAMES[k], kinds[k]);
         if (sample != null) r.put("errorSample", sample);
@@ -697,6 +702,15 @@ public final class LoadGenerator {
                 + errors.get() + " errors); settling " + o.settleMs + " ms");
         Thread.sleep(o.settleMs);
         long rssAfter = readRssKb(o.pid);
+        if (o.holdFile != null) {
+            // Someone else measures now: tell them the sessions are open, and wait until they delete the file.
+            Files.writeString(o.holdFile, opened.size() + "\n");
+            log("sessions open; holding them until " + o.holdFile + " is deleted");
+            long holdUntil = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
+            while (Files.exists(o.holdFile) && System.nanoTime() < holdUntil) {
+                Thread.sleep(100);
+            }
+        }
 
         int deleted = 0;
         if (!o.keepSessions) {

@@ -2,7 +2,7 @@ package dev.mcpgateway.loadtest;
 
 import java.util.Arrays;
 
-/** Dispatcher for the shaded jar: {@code java -jar load-tests.jar <echo-upstream|load|report> [args]}. */
+/** Dispatcher for the shaded jar: {@code java -jar load-tests.jar <echo-upstream|load|report|resume|cluster-report> [args]}. */
 public final class Main {
     private Main() {}
 
@@ -16,6 +16,8 @@ public final class Main {
             case "echo-upstream", "echo", "upstream" -> EchoUpstream.main(rest);
             case "load", "load-generator" -> LoadGenerator.main(rest);
             case "report" -> Report.main(rest);
+            case "resume" -> ResumeProbe.main(rest);
+            case "cluster-report" -> ClusterReport.main(rest);
             case "free-port" -> {
                 try (java.net.ServerSocket s = new java.net.ServerSocket()) {
                     s.setReuseAddress(true);
@@ -33,12 +35,16 @@ public final class Main {
     private static void usage() {
         System.err.println("""
                 usage: java -jar load-tests.jar <command> [options]
-                  echo-upstream [--port N] [--threads N] [--sse] minimal MCP echo server on 127.0.0.1
+                  echo-upstream [--port N] [--threads N] [--sse] [--streams]
+                                                                 minimal MCP echo server on 127.0.0.1
                   load --url URL [--tool NAME] [--connections C] [--warmup 10s] [--duration 20s]
                        [--label NAME] [--out FILE.json]          closed-loop tools/call benchmark
                   load --url URL --sessions N [--pid PID] [--out FILE.json]
                                                                  open N MCP sessions, report RSS of PID
                   report --runs DIR --out FILE.md ...            render the Markdown report
+                  resume --url LB_URL --replicas r1=PID,...      kill the replica holding a GET stream, time
+                                                                 the resumption through the load balancer
+                  cluster-report --raw DIR --out FILE.md ...     render the cluster.sh report
                   free-port [HOST]                               print a currently free TCP port""");
     }
 }
