@@ -24,11 +24,10 @@ public class GatewayMetrics {
     private final MeterRegistry registry;
     private final Map<String, Timer> requests = new ConcurrentHashMap<>();
     private final Map<String, Timer> upstream = new ConcurrentHashMap<>();
-    // Gauge state is per JVM: a registry hands back an already registered gauge (bound to the state
-    // it was created with) when an application restarts in the same JVM, as tests do.
-    private static final Map<String, AtomicInteger> upstreamUp = new ConcurrentHashMap<>();
-    private static final AtomicInteger openStreams = new AtomicInteger();
-    private static final java.util.concurrent.atomic.AtomicReference<SessionStore> store = new java.util.concurrent.atomic.AtomicReference<>();
+    private final Map<String, AtomicInteger> upstreamUp = new ConcurrentHashMap<>();
+    private final AtomicInteger openStreams = new AtomicInteger();
+    /** Gauges are bound to this instance's state: they leave the registry with it. */
+    private final java.util.List<io.micrometer.core.instrument.Meter> gauges = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final java.util.Set<String> registeredUp = ConcurrentHashMap.newKeySet();
     private final Counter appended;
     private final Counter replayed;
@@ -36,11 +35,10 @@ public class GatewayMetrics {
     @Inject
     public GatewayMetrics(MeterRegistry registry, SessionStore sessions) {
         this.registry = registry;
-        store.set(sessions);
-        Gauge.builder("mcp.gateway.sessions.active", store, s -> s.get() == null ? 0 : s.get().size())
-                .description("Sessions this replica's store can see").strongReference(true).register(registry);
-        Gauge.builder("mcp.gateway.streams.open", openStreams, AtomicInteger::get)
-                .description("Event streams open to clients on this replica").strongReference(true).register(registry);
+        gauges.add(Gauge.builder("mcp.gateway.sessions.active", sessions, SessionStore::size)
+                .description("Sessions this replica's store can see").strongReference(true).register(registry));
+        gauges.add(Gauge.builder("mcp.gateway.streams.open", openStreams, AtomicInteger::get)
+                .description("Event streams open to clients on this replica").strongReference(true).register(registry));
         appended = Counter.builder("mcp.gateway.events.appended").description("Events appended to stream logs")
                 .register(registry);
         replayed = Counter.builder("mcp.gateway.events.replayed").description("Events replayed to resuming clients")
@@ -68,11 +66,20 @@ public class GatewayMetrics {
     private AtomicInteger up(String backend) {
         AtomicInteger v = upstreamUp.computeIfAbsent(backend, b -> new AtomicInteger(1));
         if (registeredUp.add(backend)) {
-            Gauge.builder("mcp.gateway.upstream.up", v, AtomicInteger::get).tag("backend", backend)
+            gauges.add(Gauge.builder("mcp.gateway.upstream.up", v, AtomicInteger::get).tag("backend", backend)
                     .description("1 when the last request to the backend got an answer").strongReference(true)
-                    .register(registry);
+                    .register(registry));
         }
         return v;
+    }
+
+    /**
+     * A registry outlives an application restarted in the same JVM (dev mode, tests) and would hand
+     * the next one these gauges, bound to this instance's dead state.
+     */
+    @jakarta.annotation.PreDestroy
+    void unregister() {
+        gauges.forEach(registry::remove);
     }
 
     /** Backend name to whether its last request got an answer (backends not used yet are absent). */
