@@ -179,7 +179,12 @@ public final class McpServersParser {
         String cwd = text(node, "cwd", where);
         ToolFilter filter = toolFilter(node, where);
         Duration timeout = timeout(node, where);
-        return new BackendConfig(name, kind, url, headers, command, args, env, cwd, filter, timeout);
+        List<ForwardHeader> forward = new ArrayList<>();
+        for (String h : stringList(node, "forwardHeaders", where)) {
+            forward.add(new ForwardHeader(h, h));
+        }
+        return new BackendConfig(name, kind, url, headers, command, args, env, cwd, filter, timeout, forward,
+                UpstreamTls.DEFAULT);
     }
 
     private ToolFilter toolFilter(JsonNode node, String where) throws ConfigException {

@@ -19,6 +19,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.mcpgateway.config.BackendConfig;
+import dev.mcpgateway.config.ForwardHeader;
 import dev.mcpgateway.config.GatewayConfig;
 import dev.mcpgateway.config.TransportKind;
 import dev.mcpgateway.jsonrpc.ErrorCodes;
@@ -719,7 +720,9 @@ public class McpRouter {
         long sent = System.nanoTime();
         // What the caller's credentials add toward this backend (a token obtained for it, claims),
         // and the caller's W3C trace context, so the upstream's spans join the same trace.
-        credentials.headers(route.config(), client.config(), caller.principal()).map(h -> withTrace(h, caller))
+        BackendConfig backendConfig = route.config().backend(backend);
+        credentials.headers(route.config(), client.config(), caller.principal())
+                .map(h -> withForwarded(withTrace(h, caller), backendConfig, caller))
                 .compose(extra -> client.request(upstream, request, interim, extra).recover(t -> {
                     if (!UpstreamErrors.isSessionExpired(t) || pending.promise().future().isComplete()) {
                         return Future.failedFuture(t);
@@ -755,6 +758,21 @@ public class McpRouter {
         String tracestate = caller.headers().get("tracestate");
         if (tracestate != null) {
             out.put("tracestate", tracestate);
+        }
+        return out;
+    }
+
+    /** The client headers this backend is configured to receive ({@code forwardHeaders}). */
+    private static Map<String, String> withForwarded(Map<String, String> headers, BackendConfig backend, Caller caller) {
+        if (backend == null || backend.forwardHeaders().isEmpty()) {
+            return headers;
+        }
+        Map<String, String> out = new LinkedHashMap<>(headers);
+        for (ForwardHeader f : backend.forwardHeaders()) {
+            String value = caller.headers().get(f.name());
+            if (value != null) {
+                out.put(f.backendHeader() == null ? f.name() : f.backendHeader(), value);
+            }
         }
         return out;
     }

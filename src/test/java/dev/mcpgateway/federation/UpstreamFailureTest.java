@@ -46,6 +46,14 @@ class UpstreamFailureTest {
     }
 
     @Test
+    void onlyConfiguredClientHeadersReachABackend() {
+        call("ok__work").header("X-Tenant", "acme").post().then().statusCode(200)
+                .body("result.content[0].text", equalTo("done for acme"));
+        call("plain__work").header("X-Tenant", "acme").post().then().statusCode(200)
+                .body("result.content[0].text", equalTo("done"));
+    }
+
+    @Test
     void deadBackendIsSkippedAtInitialize() {
         mcp().header("Mcp-Session-Id", session).body("{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\"}").post()
                 .then().statusCode(200)

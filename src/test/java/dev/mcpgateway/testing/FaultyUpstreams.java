@@ -58,8 +58,12 @@ public class FaultyUpstreams implements QuarkusTestResourceLifecycleManager {
                         req.response().setStatusCode(500).end("upstream exploded");
                         return;
                     }
-                    default -> result = new JsonObject().put("content", new io.vertx.core.json.JsonArray()
-                            .add(new JsonObject().put("type", "text").put("text", "done")));
+                    default -> {
+                        String tenant = req.getHeader("X-Tenant");
+                        result = new JsonObject().put("content", new io.vertx.core.json.JsonArray()
+                                .add(new JsonObject().put("type", "text").put("text",
+                                        tenant == null ? "done" : "done for " + tenant)));
+                    }
                 }
             }
             JsonObject reply = new JsonObject().put("jsonrpc", "2.0").put("id", id);
@@ -81,12 +85,13 @@ public class FaultyUpstreams implements QuarkusTestResourceLifecycleManager {
         String base = "http://127.0.0.1:" + port + "/";
         String json = """
                 {"mcpServers": {
-                  "ok": {"url": "%sok"},
+                  "ok": {"url": "%sok", "forwardHeaders": ["X-Tenant"]},
+                  "plain": {"url": "%splain"},
                   "slow": {"url": "%sslow", "timeout": "1s"},
                   "garbage": {"url": "%sgarbage"},
                   "broken": {"url": "%sbroken"},
                   "dead": {"url": "http://127.0.0.1:%d/mcp"}
-                }}""".formatted(base, base, base, base, deadPort);
+                }}""".formatted(base, base, base, base, base, deadPort);
         try {
             config = Files.createTempFile("faulty-", ".json");
             Files.writeString(config, json);
