@@ -23,4 +23,15 @@ public final class ConfigFiles {
         String name = file.getFileName() == null ? "" : file.getFileName().toString().toLowerCase(Locale.ROOT);
         return name.endsWith(".yaml") || name.endsWith(".yml");
     }
+
+    /** The file's text; a missing or unreadable file is a {@link ConfigException} naming it. */
+    static String read(Path path) throws ConfigException {
+        try {
+            return java.nio.file.Files.readString(path);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new ConfigException(path + ": file not found");
+        } catch (java.io.IOException e) {
+            throw new ConfigException(path + ": cannot read: " + e.getMessage());
+        }
+    }
 }

@@ -6,7 +6,6 @@ import java.net.URISyntaxException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -79,15 +78,7 @@ public final class McpRouteParser {
     }
 
     public static GatewayModel parse(Path path, Function<String, String> env) throws ConfigException {
-        String text;
-        try {
-            text = Files.readString(path);
-        } catch (NoSuchFileException e) {
-            throw new ConfigException(path + ": file not found");
-        } catch (IOException e) {
-            throw new ConfigException(path + ": cannot read: " + e.getMessage());
-        }
-        return parse(path.toString(), text, env);
+        return parse(path.toString(), ConfigFiles.read(path), env);
     }
 
     public static GatewayModel parse(String fileName, String text, Function<String, String> env) throws ConfigException {

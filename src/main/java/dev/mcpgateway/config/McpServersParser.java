@@ -2,7 +2,6 @@ package dev.mcpgateway.config;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
@@ -49,15 +48,7 @@ public final class McpServersParser {
     }
 
     public static GatewayModel parse(Path path, Function<String, String> env) throws ConfigException {
-        String text;
-        try {
-            text = Files.readString(path);
-        } catch (NoSuchFileException e) {
-            throw new ConfigException(path + ": file not found");
-        } catch (IOException e) {
-            throw new ConfigException(path + ": cannot read: " + e.getMessage());
-        }
-        return parse(path.toString(), text, env);
+        return parse(path.toString(), ConfigFiles.read(path), env);
     }
 
     public static GatewayModel parse(String fileName, String text, Function<String, String> env) throws ConfigException {

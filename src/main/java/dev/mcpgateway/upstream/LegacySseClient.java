@@ -111,7 +111,7 @@ final class LegacySseClient implements UpstreamClient {
 
     @Override
     public Future<UpstreamSession> open(ObjectNode initializeParams) {
-        Context context = callerContext();
+        Context context = Multiplexing.callerContext(vertx);
         Promise<UpstreamSession> done = Promise.promise();
         Connection conn = new Connection();
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
@@ -134,9 +134,9 @@ final class LegacySseClient implements UpstreamClient {
                     if (ar.failed()) {
                         JsonRpcException e = asJsonRpc(ar.cause());
                         conn.close(e);
-                        run(context, () -> done.tryFail(e));
+                        Multiplexing.run(context, () -> done.tryFail(e));
                     } else {
-                        run(context, () -> {
+                        Multiplexing.run(context, () -> {
                             if (!done.tryComplete(ar.result())) {
                                 conn.close(UpstreamErrors.timeout(config.name(), timeoutMillis));
                             }
@@ -152,7 +152,7 @@ final class LegacySseClient implements UpstreamClient {
         if (conn == null) {
             return Future.failedFuture(UpstreamErrors.sessionExpired(config.name()));
         }
-        return conn.call(request, sink, callerContext(), timeoutMillis);
+        return conn.call(request, sink, Multiplexing.callerContext(vertx), timeoutMillis);
     }
 
     @Override
@@ -179,7 +179,7 @@ final class LegacySseClient implements UpstreamClient {
         if (conn == null) {
             return Future.failedFuture(UpstreamErrors.sessionExpired(config.name()));
         }
-        Listener listener = new Listener(callerContext(), sink);
+        Listener listener = new Listener(Multiplexing.callerContext(vertx), sink);
         conn.listeners.add(listener);
         return Future.succeededFuture(() -> conn.listeners.remove(listener));
     }
@@ -310,48 +310,8 @@ final class LegacySseClient implements UpstreamClient {
         return new JsonRpcNotification(McpMethods.NOTIFICATIONS_CANCELLED, params);
     }
 
-    private static JsonRpcMessage copy(JsonRpcMessage message) {
-        return switch (message) {
-            case JsonRpcNotification n ->
-                new JsonRpcNotification(n.method(), n.params() == null ? null : n.params().deepCopy());
-            case JsonRpcRequest r -> r.params() == null ? r : r.withParams(r.params().deepCopy());
-            case JsonRpcResponse r -> r;
-        };
-    }
-
-    /** Ids and tokens the gateway assigned are positive longs; anything else is not ours (0). */
-    private static long numeric(JsonNode node) {
-        if (node == null) {
-            return 0;
-        }
-        if (node.isIntegralNumber() && node.canConvertToLong()) {
-            return node.asLong();
-        }
-        if (node.isTextual()) {
-            try {
-                return Long.parseLong(node.asText());
-            } catch (NumberFormatException e) {
-                return 0;
-            }
-        }
-        return 0;
-    }
-
-    private Context callerContext() {
-        Context current = Vertx.currentContext();
-        return current != null ? current : vertx.getOrCreateContext();
-    }
-
-    private static void run(Context context, Runnable task) {
-        if (context == null) {
-            task.run();
-        } else {
-            context.runOnContext(v -> task.run());
-        }
-    }
-
     private void deliver(Context context, UpstreamSink sink, JsonRpcMessage message) {
-        run(context, () -> {
+        Multiplexing.run(context, () -> {
             try {
                 sink.onMessage(message);
             } catch (RuntimeException e) {
@@ -486,7 +446,7 @@ final class LegacySseClient implements UpstreamClient {
             vertx.cancelTimer(call.timer);
             pending.remove(call.upstreamId, call);
             JsonRpcException error = outcome.failed() ? asJsonRpc(outcome.cause()) : null;
-            run(call.context, () -> {
+            Multiplexing.run(call.context, () -> {
                 if (error != null) {
                     call.result.fail(error);
                 } else {
@@ -545,7 +505,7 @@ final class LegacySseClient implements UpstreamClient {
         private void route(JsonRpcMessage message) {
             switch (message) {
                 case JsonRpcResponse r -> {
-                    long id = numeric(r.id());
+                    long id = Multiplexing.numeric(r.id());
                     Call call = id == 0 ? null : pending.get(id);
                     if (call == null) {
                         LOG.debugf("Backend %s answered %s, which is no longer pending", config.name(), r.id());
@@ -570,7 +530,7 @@ final class LegacySseClient implements UpstreamClient {
 
         private void progress(JsonRpcNotification n) {
             JsonNode token = n.params() == null ? null : n.params().get("progressToken");
-            long id = numeric(token);
+            long id = Multiplexing.numeric(token);
             Call call = id == 0 ? null : pending.get(id);
             if (call == null || call.progressToken == null) {
                 LOG.debugf("Backend %s sent progress for unknown token %s", config.name(), token);
@@ -618,7 +578,7 @@ final class LegacySseClient implements UpstreamClient {
         private void broadcast(JsonRpcMessage message) {
             for (Listener l : listeners) {
                 // Each sink gets its own copy: sinks may annotate what they forward.
-                deliver(l.context, l.sink, copy(message));
+                deliver(l.context, l.sink, Multiplexing.copy(message));
             }
         }
 

@@ -98,14 +98,14 @@ final class StdioClient implements UpstreamClient {
      */
     @Override
     public Future<UpstreamSession> open(ObjectNode initializeParams) {
-        Context context = callerContext();
+        Context context = Multiplexing.callerContext(vertx);
         Promise<UpstreamSession> done = Promise.promise();
         // The process may be waiting out a restart backoff longer than the timeout.
-        long timer = vertx.setTimer(timeoutMillis, t -> run(context,
+        long timer = vertx.setTimer(timeoutMillis, t -> Multiplexing.run(context,
                 () -> done.tryFail(UpstreamErrors.timeout(config.name(), timeoutMillis))));
         start(initializeParams).onComplete(ar -> {
             vertx.cancelTimer(timer);
-            run(context, () -> {
+            Multiplexing.run(context, () -> {
                 if (ar.succeeded()) {
                     done.tryComplete(ar.result().session());
                 } else {
@@ -118,7 +118,7 @@ final class StdioClient implements UpstreamClient {
 
     @Override
     public Future<JsonRpcResponse> request(UpstreamSession session, JsonRpcRequest request, UpstreamSink sink) {
-        Call call = new Call(request, sink, callerContext());
+        Call call = new Call(request, sink, Multiplexing.callerContext(vertx));
         call.timer = vertx.setTimer(timeoutMillis, t -> timedOut(call));
         whenReady(call);
         return call.result.future();
@@ -147,7 +147,7 @@ final class StdioClient implements UpstreamClient {
 
     @Override
     public Future<UpstreamListener> listen(UpstreamSession session, UpstreamSink sink) {
-        Listener listener = new Listener(callerContext(), sink);
+        Listener listener = new Listener(Multiplexing.callerContext(vertx), sink);
         listeners.add(listener);
         return Future.succeededFuture(() -> listeners.remove(listener));
     }
@@ -514,7 +514,7 @@ final class StdioClient implements UpstreamClient {
         if (call.upstreamId != 0) {
             pending.remove(call.upstreamId, call);
         }
-        run(call.context, () -> call.result.handle(outcome));
+        Multiplexing.run(call.context, () -> call.result.handle(outcome));
         return true;
     }
 
@@ -537,7 +537,7 @@ final class StdioClient implements UpstreamClient {
     private void route(Proc p, JsonRpcMessage message) {
         switch (message) {
             case JsonRpcResponse r -> {
-                long id = numeric(r.id());
+                long id = Multiplexing.numeric(r.id());
                 Call call = id == 0 ? null : pending.get(id);
                 if (call == null) {
                     LOG.debugf("Backend %s answered %s, which is no longer pending", config.name(), r.id());
@@ -562,7 +562,7 @@ final class StdioClient implements UpstreamClient {
 
     private void progress(JsonRpcNotification n) {
         JsonNode token = n.params() == null ? null : n.params().get("progressToken");
-        long id = numeric(token);
+        long id = Multiplexing.numeric(token);
         Call call = id == 0 ? null : pending.get(id);
         if (call == null || call.progressToken == null) {
             LOG.debugf("Backend %s sent progress for unknown token %s", config.name(), token);
@@ -612,58 +612,18 @@ final class StdioClient implements UpstreamClient {
     private void broadcast(JsonRpcMessage message) {
         for (Listener l : listeners) {
             // Each sink gets its own copy: sinks may annotate what they forward.
-            deliver(l.context, l.sink, copy(message));
+            deliver(l.context, l.sink, Multiplexing.copy(message));
         }
     }
 
     private void deliver(Context context, UpstreamSink sink, JsonRpcMessage message) {
-        run(context, () -> {
+        Multiplexing.run(context, () -> {
             try {
                 sink.onMessage(message);
             } catch (RuntimeException e) {
                 LOG.errorf(e, "Backend %s: a sink failed on a message", config.name());
             }
         });
-    }
-
-    private static JsonRpcMessage copy(JsonRpcMessage message) {
-        return switch (message) {
-            case JsonRpcNotification n ->
-                new JsonRpcNotification(n.method(), n.params() == null ? null : n.params().deepCopy());
-            case JsonRpcRequest r -> r.params() == null ? r : r.withParams(r.params().deepCopy());
-            case JsonRpcResponse r -> r;
-        };
-    }
-
-    /** Ids and tokens the gateway assigned are positive longs; anything else is not ours (0). */
-    private static long numeric(JsonNode node) {
-        if (node == null) {
-            return 0;
-        }
-        if (node.isIntegralNumber() && node.canConvertToLong()) {
-            return node.asLong();
-        }
-        if (node.isTextual()) {
-            try {
-                return Long.parseLong(node.asText());
-            } catch (NumberFormatException e) {
-                return 0;
-            }
-        }
-        return 0;
-    }
-
-    private Context callerContext() {
-        Context current = Vertx.currentContext();
-        return current != null ? current : vertx.getOrCreateContext();
-    }
-
-    private static void run(Context context, Runnable task) {
-        if (context == null) {
-            task.run();
-        } else {
-            context.runOnContext(v -> task.run());
-        }
     }
 
     private JsonRpcException asJsonRpc(Throwable t) {
