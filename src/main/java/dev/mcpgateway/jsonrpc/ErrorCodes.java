@@ -23,6 +23,13 @@ public final class ErrorCodes {
     /** MCP: the requested resource does not exist (used by SDKs before 2026-07-28). */
     public static final int RESOURCE_NOT_FOUND = -32002;
 
+    /** 2026-07-28: HTTP headers and body disagree, or a required header is missing (HTTP 400). */
+    public static final int HEADER_MISMATCH = -32020;
+    /** 2026-07-28: the request needs a client capability the client did not declare (HTTP 400). */
+    public static final int MISSING_CLIENT_CAPABILITY = -32021;
+    /** 2026-07-28: the requested protocol version is not spoken here (HTTP 400). */
+    public static final int UNSUPPORTED_PROTOCOL_VERSION = -32022;
+
     private ErrorCodes() {
     }
 }

@@ -21,6 +21,16 @@ public final class McpMethods {
     public static final String TASKS_LIST = "tasks/list";
     public static final String TASKS_CANCEL = "tasks/cancel";
 
+    public static final String SERVER_DISCOVER = "server/discover";
+    public static final String SUBSCRIPTIONS_LISTEN = "subscriptions/listen";
+    public static final String ELICITATION_CREATE = "elicitation/create";
+    public static final String SAMPLING_CREATE_MESSAGE = "sampling/createMessage";
+    public static final String ROOTS_LIST = "roots/list";
+
+    public static final String NOTIFICATIONS_SUBSCRIPTIONS_ACKNOWLEDGED = "notifications/subscriptions/acknowledged";
+    public static final String NOTIFICATIONS_TOOLS_LIST_CHANGED = "notifications/tools/list_changed";
+    public static final String NOTIFICATIONS_PROMPTS_LIST_CHANGED = "notifications/prompts/list_changed";
+    public static final String NOTIFICATIONS_RESOURCES_LIST_CHANGED = "notifications/resources/list_changed";
     public static final String NOTIFICATIONS_INITIALIZED = "notifications/initialized";
     public static final String NOTIFICATIONS_CANCELLED = "notifications/cancelled";
     public static final String NOTIFICATIONS_PROGRESS = "notifications/progress";

@@ -9,9 +9,17 @@ public final class ProtocolVersions {
     public static final String V2025_03_26 = "2025-03-26";
     public static final String V2025_06_18 = "2025-06-18";
     public static final String V2025_11_25 = "2025-11-25";
+    /** The first stateless revision: no sessions, no initialize, {@code _meta} on every request. */
+    public static final String V2026_07_28 = "2026-07-28";
 
+    /** Revisions negotiated by {@code initialize} (sessions). */
     public static final List<String> SUPPORTED = List.of(V2024_11_05, V2025_03_26, V2025_06_18, V2025_11_25);
     public static final String LATEST = V2025_11_25;
+    /** Revisions declared per request in {@code _meta} (no sessions). */
+    public static final List<String> MODERN = List.of(V2026_07_28);
+    /** Every revision, newest first, as {@code server/discover} and version errors list them. */
+    public static final List<String> ALL_NEWEST_FIRST = List.of(V2026_07_28, V2025_11_25, V2025_06_18, V2025_03_26,
+            V2024_11_05);
 
     /** Assumed when a client sends no {@code MCP-Protocol-Version} header, as the spec says. */
     public static final String DEFAULT_HEADER_VERSION = V2025_03_26;
@@ -21,6 +29,11 @@ public final class ProtocolVersions {
 
     public static boolean isSupported(String version) {
         return version != null && SUPPORTED.contains(version);
+    }
+
+    /** Whether a revision is one of the stateless ones (2026-07-28 and later). */
+    public static boolean isModern(String version) {
+        return version != null && version.compareTo(V2026_07_28) >= 0;
     }
 
     /** Revisions compare as dates. */

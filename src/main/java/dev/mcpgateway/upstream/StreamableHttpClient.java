@@ -15,7 +15,9 @@ import dev.mcpgateway.jsonrpc.JsonRpcMessage;
 import dev.mcpgateway.jsonrpc.JsonRpcNotification;
 import dev.mcpgateway.jsonrpc.JsonRpcRequest;
 import dev.mcpgateway.jsonrpc.JsonRpcResponse;
+import dev.mcpgateway.jsonrpc.McpHeaders;
 import dev.mcpgateway.jsonrpc.McpMethods;
+import dev.mcpgateway.jsonrpc.ModernMeta;
 import dev.mcpgateway.jsonrpc.ProtocolVersions;
 import dev.mcpgateway.session.UpstreamSession;
 import io.vertx.core.Future;
@@ -58,6 +60,9 @@ final class StreamableHttpClient implements UpstreamClient {
     private final String path;
     private final long timeoutMillis;
     private final MultiMap staticHeaders;
+    /** The upstream's era, once known: true for 2026-07-28 and later, false for initialize-based ones. */
+    private volatile Boolean modern;
+    private static final JsonNode DISCOVER_ID = com.fasterxml.jackson.databind.node.TextNode.valueOf("mcp-gateway-discover");
 
     StreamableHttpClient(Vertx vertx, BackendConfig config, UpstreamOptions options) {
         this.vertx = vertx;
@@ -100,6 +105,85 @@ final class StreamableHttpClient implements UpstreamClient {
 
     @Override
     public Future<UpstreamSession> open(ObjectNode initializeParams, Map<String, String> extra) {
+        if (Boolean.FALSE.equals(modern)) {
+            return initialize(initializeParams, extra);
+        }
+        return discover(initializeParams, extra).compose(found -> {
+            if (found != null) {
+                modern = true;
+                return Future.succeededFuture(found);
+            }
+            if (modern == null) {
+                LOG.infof("Backend %s speaks a revision before %s: using initialize and sessions", config.name(),
+                        ProtocolVersions.V2026_07_28);
+            }
+            modern = false;
+            return initialize(initializeParams, extra);
+        });
+    }
+
+    /**
+     * Asks with {@code server/discover} whether the upstream speaks a stateless revision. Answers
+     * its session record (no session id) when it does, null when it is of an earlier era: any
+     * refusal that is not a 2026-07-28 error means the upstream expects {@code initialize}.
+     */
+    private Future<UpstreamSession> discover(ObjectNode initializeParams, Map<String, String> extra) {
+        ObjectNode params = JsonRpcCodec.MAPPER.createObjectNode();
+        ObjectNode meta = params.putObject("_meta");
+        meta.put(ModernMeta.PROTOCOL_VERSION, ProtocolVersions.V2026_07_28);
+        JsonNode caps = initializeParams.get("capabilities");
+        meta.set(ModernMeta.CLIENT_CAPABILITIES, caps == null ? JsonRpcCodec.MAPPER.createObjectNode() : caps);
+        if (initializeParams.get("clientInfo") != null) {
+            meta.set(ModernMeta.CLIENT_INFO, initializeParams.get("clientInfo"));
+        }
+        JsonRpcRequest probe = new JsonRpcRequest(DISCOVER_ID, McpMethods.SERVER_DISCOVER, params);
+        RequestOptions req = post(null, ProtocolVersions.V2026_07_28, extra, probe);
+        return http.request(req.setTimeout(timeoutMillis))
+                .compose(r -> r.send(Buffer.buffer(JsonRpcCodec.encode(probe))))
+                .compose(resp -> resp.body().map(body -> {
+                    String type = resp.getHeader(HttpHeaders.CONTENT_TYPE);
+                    JsonNode tree;
+                    try {
+                        tree = type != null && type.startsWith("text/event-stream") ? lastSseMessage(body)
+                                : JsonRpcCodec.parseTree(body.getBytes());
+                    } catch (JsonRpcException e) {
+                        return null;
+                    }
+                    JsonNode result = tree == null ? null : tree.get("result");
+                    if (result == null || !result.has("supportedVersions")) {
+                        return null;
+                    }
+                    boolean speaks = false;
+                    for (JsonNode v : result.get("supportedVersions")) {
+                        speaks |= ProtocolVersions.isModern(v.asText());
+                    }
+                    if (!speaks) {
+                        return null;
+                    }
+                    JsonNode upstreamCaps = result.get("capabilities");
+                    return new UpstreamSession(config.name(), null, ProtocolVersions.V2026_07_28,
+                            upstreamCaps == null ? JsonRpcCodec.MAPPER.createObjectNode() : upstreamCaps,
+                            result.path("_meta").get(ModernMeta.SERVER_INFO));
+                }))
+                .recover(t -> Future.failedFuture(asJsonRpc(t)));
+    }
+
+    private static JsonNode lastSseMessage(Buffer body) {
+        JsonNode[] last = new JsonNode[1];
+        SseParser parser = new SseParser(event -> {
+            if (!event.data().isEmpty()) {
+                try {
+                    last[0] = JsonRpcCodec.parseTree(event.data().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                } catch (JsonRpcException ignored) {
+                    // Not JSON-RPC: not a modern upstream's answer.
+                }
+            }
+        });
+        parser.feed(body);
+        return last[0];
+    }
+
+    private Future<UpstreamSession> initialize(ObjectNode initializeParams, Map<String, String> extra) {
         Promise<UpstreamSession> done = Promise.promise();
         String[] sessionId = new String[1];
         exchange(null, null, Initialization.request(initializeParams), UpstreamSink.DISCARD, sessionId, extra)
@@ -135,7 +219,12 @@ final class StreamableHttpClient implements UpstreamClient {
 
     @Override
     public Future<Void> send(UpstreamSession session, JsonRpcMessage message, Map<String, String> extra) {
-        RequestOptions req = post(session.sessionId(), session.protocolVersion(), extra);
+        if (ProtocolVersions.isModern(session.protocolVersion())) {
+            // 2026-07-28 over HTTP has no client notifications (closing a stream cancels) and no
+            // server requests to answer.
+            return Future.succeededFuture();
+        }
+        RequestOptions req = post(session.sessionId(), session.protocolVersion(), extra, null);
         return http.request(req)
                 .compose(r -> r.send(Buffer.buffer(JsonRpcCodec.encode(message))))
                 .compose(resp -> resp.body().map(body -> {
@@ -161,6 +250,15 @@ final class StreamableHttpClient implements UpstreamClient {
     }
 
     @Override
+    public Future<UpstreamListener> listenFor(UpstreamSession session, java.util.List<String> resourceUris,
+            UpstreamSink sink, Map<String, String> extra) {
+        StandaloneStream stream = new StandaloneStream(session, sink);
+        stream.extra = extra;
+        stream.resources = java.util.List.copyOf(resourceUris);
+        return stream.connect().map(open -> open ? stream : UpstreamListener.NONE);
+    }
+
+    @Override
     public Future<UpstreamListener> listen(UpstreamSession session, String lastEventId, UpstreamSink sink,
             Map<String, String> extra) {
         StandaloneStream stream = new StandaloneStream(session, sink);
@@ -181,6 +279,8 @@ final class StreamableHttpClient implements UpstreamClient {
         private volatile HttpClientRequest current;
         private volatile String lastEventId;
         private Map<String, String> extra = Map.of();
+        /** For a 2026-07-28 upstream: the resource URIs to hear updates of. */
+        private java.util.List<String> resources = java.util.List.of();
         private long retryMillis = DEFAULT_RETRY_MILLIS;
         private int failures;
 
@@ -191,17 +291,21 @@ final class StreamableHttpClient implements UpstreamClient {
 
         /** Answers false when the upstream has no standalone stream. */
         Future<Boolean> connect() {
-            RequestOptions req = target(HttpMethod.GET);
-            MultiMap h = headers(session.sessionId(), session.protocolVersion());
-            extra.forEach(h::set);
-            h.set(HttpHeaders.ACCEPT, "text/event-stream");
-            if (lastEventId != null) {
-                h.set("Last-Event-ID", lastEventId);
+            boolean stateless = ProtocolVersions.isModern(session.protocolVersion());
+            JsonRpcRequest listen = stateless ? listenRequest() : null;
+            RequestOptions req = stateless ? post(null, session.protocolVersion(), extra, listen) : target(HttpMethod.GET);
+            if (!stateless) {
+                MultiMap h = headers(session.sessionId(), session.protocolVersion());
+                extra.forEach(h::set);
+                h.set(HttpHeaders.ACCEPT, "text/event-stream");
+                if (lastEventId != null) {
+                    h.set("Last-Event-ID", lastEventId);
+                }
+                req.setHeaders(h);
             }
-            req.setHeaders(h);
             return streams.request(req).compose(r -> {
                 current = r;
-                return r.send();
+                return stateless ? r.send(Buffer.buffer(JsonRpcCodec.encode(listen))) : r.send();
             }).compose(resp -> {
                 String type = resp.getHeader(HttpHeaders.CONTENT_TYPE);
                 if (resp.statusCode() != 200 || type == null || !type.startsWith("text/event-stream")) {
@@ -225,8 +329,25 @@ final class StreamableHttpClient implements UpstreamClient {
                         return;
                     }
                     try {
-                        sink.onMessage(JsonRpcCodec.decode(JsonRpcCodec.parseTree(
-                                event.data().getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+                        JsonRpcMessage m = JsonRpcCodec.decode(JsonRpcCodec.parseTree(
+                                event.data().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+                        if (m instanceof JsonRpcNotification n && (McpMethods.NOTIFICATIONS_SUBSCRIPTIONS_ACKNOWLEDGED
+                                .equals(n.method()))) {
+                            return;
+                        }
+                        if (m instanceof JsonRpcNotification n && n.params() != null
+                                && n.params().get("_meta") instanceof ObjectNode meta) {
+                            // The subscription is the gateway's own, not the client's.
+                            meta.remove(ModernMeta.SUBSCRIPTION_ID);
+                            if (meta.isEmpty()) {
+                                n.params().remove("_meta");
+                            }
+                        }
+                        if (m instanceof JsonRpcResponse) {
+                            // The upstream ended the subscription gracefully; listen again later.
+                            return;
+                        }
+                        sink.onMessage(m);
                     } catch (JsonRpcException e) {
                         LOG.debugf("Backend %s sent an event that is not JSON-RPC: %s", config.name(), e.getMessage());
                     }
@@ -241,6 +362,24 @@ final class StreamableHttpClient implements UpstreamClient {
                 }
                 return Future.failedFuture(asJsonRpc(t));
             });
+        }
+
+        /** A 2026-07-28 upstream's change notifications: every list change, and the resources named. */
+        private JsonRpcRequest listenRequest() {
+            ObjectNode params = JsonRpcCodec.MAPPER.createObjectNode();
+            ObjectNode meta = params.putObject("_meta");
+            meta.put(ModernMeta.PROTOCOL_VERSION, session.protocolVersion());
+            meta.putObject(ModernMeta.CLIENT_CAPABILITIES);
+            ObjectNode filter = params.putObject("notifications");
+            filter.put("toolsListChanged", true);
+            filter.put("promptsListChanged", true);
+            filter.put("resourcesListChanged", true);
+            if (!resources.isEmpty()) {
+                com.fasterxml.jackson.databind.node.ArrayNode uris = filter.putArray("resourceSubscriptions");
+                resources.forEach(uris::add);
+            }
+            return new JsonRpcRequest(com.fasterxml.jackson.databind.node.TextNode.valueOf("mcp-gateway-listen"),
+                    McpMethods.SUBSCRIPTIONS_LISTEN, params);
         }
 
         private void reconnectLater() {
@@ -299,11 +438,15 @@ final class StreamableHttpClient implements UpstreamClient {
         streams.close();
     }
 
-    private RequestOptions post(String sessionId, String protocolVersion, Map<String, String> extra) {
+    private RequestOptions post(String sessionId, String protocolVersion, Map<String, String> extra,
+            JsonRpcRequest request) {
         RequestOptions req = target(HttpMethod.POST);
         MultiMap h = headers(sessionId, protocolVersion);
         extra.forEach(h::set);
         h.set(HttpHeaders.CONTENT_TYPE, "application/json");
+        if (request != null && ProtocolVersions.isModern(protocolVersion)) {
+            McpHeaders.mirror(request, h::set);
+        }
         req.setHeaders(h);
         return req;
     }
@@ -347,8 +490,16 @@ final class StreamableHttpClient implements UpstreamClient {
             }
         });
         result.future().onComplete(ignored -> vertx.cancelTimer(timer));
+        if (ProtocolVersions.isModern(protocolVersion) && request.params() != null) {
+            // Every 2026-07-28 request declares its version and the client's capabilities.
+            ObjectNode meta = ModernMeta.ensure(request.params());
+            meta.put(ModernMeta.PROTOCOL_VERSION, protocolVersion);
+            if (!meta.has(ModernMeta.CLIENT_CAPABILITIES)) {
+                meta.putObject(ModernMeta.CLIENT_CAPABILITIES);
+            }
+        }
         byte[] body = JsonRpcCodec.encode(request);
-        http.request(post(sessionId, protocolVersion, extra)).onComplete(ar -> {
+        http.request(post(sessionId, protocolVersion, extra, request)).onComplete(ar -> {
             if (ar.failed()) {
                 result.tryFail(asJsonRpc(ar.cause()));
                 return;

@@ -75,6 +75,16 @@ public interface UpstreamClient {
     }
 
     /** Ends the upstream session (best effort; never fails). */
+    /**
+     * Like {@link #listen}, naming the resources whose updates the caller wants: a 2026-07-28
+     * upstream sends only what a subscription asks for. Earlier upstreams send what was subscribed
+     * in their session.
+     */
+    default Future<UpstreamListener> listenFor(UpstreamSession session, java.util.List<String> resourceUris, UpstreamSink sink,
+            java.util.Map<String, String> extraHeaders) {
+        return listen(session, null, sink, extraHeaders);
+    }
+
     Future<Void> close(UpstreamSession session);
 
     /** Releases connections and processes when the gateway stops or the backend is removed. */
