@@ -66,6 +66,13 @@ public interface GatewayConfig {
     @WithDefault("1s")
     Duration streamAfter();
 
+    /**
+     * Freshness hint ({@code ttlMs}) on merged lists sent to 2026-07-28 clients when not every
+     * backend gave one; a backend's shorter hint wins.
+     */
+    @WithDefault("10s")
+    Duration cacheTtl();
+
     /** Reconnection delay suggested to clients in the SSE {@code retry} field (2025-11-25 and later). */
     @WithDefault("1s")
     Duration sseRetry();

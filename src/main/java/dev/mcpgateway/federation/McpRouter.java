@@ -31,6 +31,7 @@ import dev.mcpgateway.jsonrpc.JsonRpcNotification;
 import dev.mcpgateway.jsonrpc.JsonRpcRequest;
 import dev.mcpgateway.jsonrpc.JsonRpcResponse;
 import dev.mcpgateway.jsonrpc.McpMethods;
+import dev.mcpgateway.jsonrpc.ModernMeta;
 import dev.mcpgateway.jsonrpc.ProtocolVersions;
 import dev.mcpgateway.metrics.GatewayMetrics;
 import dev.mcpgateway.security.Caller;
@@ -185,6 +186,82 @@ public class McpRouter {
         });
     }
 
+    /** What the gateway offers upstreams on behalf of 2026-07-28 clients, who declare theirs per request. */
+    private static ObjectNode everyClientCapability() {
+        ObjectNode caps = JSON.objectNode();
+        caps.putObject("sampling");
+        caps.putObject("elicitation").putObject("form");
+        ((ObjectNode) caps.get("elicitation")).putObject("url");
+        caps.putObject("roots").put("listChanged", true);
+        return caps;
+    }
+
+    /**
+     * The session 2026-07-28 clients of one principal share on a route: it holds the upstream
+     * sessions of the backends that still need them, in the store, so any replica uses the same
+     * ones. Its id is derived from route and principal, so no client ever names it.
+     */
+    public Future<GatewaySession> pooledSession(Route route, Principal principal) {
+        String id = "pool." + requestIds.derive(route.name() + "\0" + principal.name());
+        return store.get(id).compose(found -> {
+            if (found != null) {
+                return Future.succeededFuture(found);
+            }
+            ObjectNode params = JSON.objectNode();
+            params.put("protocolVersion", ProtocolVersions.LATEST);
+            params.set("capabilities", everyClientCapability());
+            params.putObject("clientInfo").put("name", config.serverName()).put("version", GATEWAY_VERSION);
+            JsonRpcRequest init = new JsonRpcRequest(JSON.textNode("pool"), McpMethods.INITIALIZE, params);
+            return openUpstreams(route, init, principal).compose(upstreams -> {
+                if (upstreams.isEmpty()) {
+                    return Future.failedFuture(new JsonRpcException(ErrorCodes.UPSTREAM_UNAVAILABLE,
+                            route.clients().isEmpty() ? "No backends are configured for " + route.path()
+                                    : "No backend could be reached"));
+                }
+                GatewaySession session = new GatewaySession(id, route.name(), principal.name(), ProtocolVersions.V2026_07_28,
+                        everyClientCapability(), null, upstreams, null, System.currentTimeMillis());
+                return store.put(session).recover(t -> Future.failedFuture(new StoreUnavailableException(t)))
+                        .map(v -> session);
+            });
+        });
+    }
+
+    /** Opens every backend of the route; the ones that fail are left out (and logged). */
+    private Future<Map<String, UpstreamSession>> openUpstreams(Route route, JsonRpcRequest init, Principal principal) {
+        List<UpstreamClient> clients = new ArrayList<>(route.clients());
+        List<Future<UpstreamSession>> opening = new ArrayList<>(clients.size());
+        for (UpstreamClient c : clients) {
+            ObjectNode forThisOne = init.params().deepCopy();
+            opening.add(credentials.headers(route.config(), c.config(), principal).compose(h -> c.open(forThisOne, h)));
+        }
+        return Future.join(opening).transform(ignored -> {
+            Map<String, UpstreamSession> upstreams = new LinkedHashMap<>();
+            for (int i = 0; i < clients.size(); i++) {
+                if (opening.get(i).succeeded()) {
+                    upstreams.put(clients.get(i).name(), opening.get(i).result());
+                } else {
+                    LOG.warnf("Backend %s skipped: %s", clients.get(i).name(), opening.get(i).cause().getMessage());
+                }
+            }
+            return Future.succeededFuture(upstreams);
+        });
+    }
+
+    /** A stable, keyed digest of {@code value}: the same on every replica that shares the signing key. */
+    public String derive(String value) {
+        return requestIds.derive(value);
+    }
+
+    /** {@code server/discover}: every revision the gateway speaks and what its backends offer together. */
+    public JsonRpcResponse discover(GatewaySession session, JsonRpcRequest request) {
+        ObjectNode result = JSON.objectNode();
+        result.put(ModernMeta.RESULT_TYPE, ModernMeta.COMPLETE);
+        ArrayNode versions = result.putArray("supportedVersions");
+        ProtocolVersions.ALL_NEWEST_FIRST.forEach(versions::add);
+        result.set("capabilities", mergeCapabilities(session.upstreams().values()));
+        return JsonRpcResponse.result(request.id(), result);
+    }
+
     private String newSessionId() {
         byte[] bytes = new byte[24];
         random.nextBytes(bytes);
@@ -209,7 +286,7 @@ public class McpRouter {
                 orFlag(mine, c.get("resources"), "listChanged");
                 orFlag(mine, c.get("resources"), "subscribe");
             }
-            for (String deep : List.of("tasks", "experimental")) {
+            for (String deep : List.of("tasks", "experimental", "extensions")) {
                 if (c.get(deep) instanceof ObjectNode theirs) {
                     ObjectNode mine = caps.has(deep) ? (ObjectNode) caps.get(deep) : caps.putObject(deep);
                     mine.setAll(theirs.deepCopy());
@@ -578,6 +655,9 @@ public class McpRouter {
             Map<String, String> remaining = new LinkedHashMap<>();
             JsonRpcException firstError = null;
             int succeeded = 0;
+            long ttl = config.cacheTtl().toMillis();
+            // What one caller may see depends on who calls when rules or credentials apply.
+            boolean shared = route.config().security() == null || route.config().security().equals(dev.mcpgateway.config.RouteSecurity.NONE);
             for (Future<Page> f : pages) {
                 if (f.failed() || f.result().response().isError()) {
                     JsonRpcException e = f.failed() ? asJsonRpc(f.cause())
@@ -591,6 +671,10 @@ public class McpRouter {
                 succeeded++;
                 Page p = f.result();
                 JsonNode res = p.response().result();
+                if (res != null && res.path("ttlMs").canConvertToLong() && res.path("ttlMs").asLong() >= 0) {
+                    ttl = Math.min(ttl, res.path("ttlMs").asLong());
+                }
+                shared &= res == null || !"private".equals(res.path("cacheScope").asText());
                 addItems(route, caller, request.method(), p.backend(), kind, res == null ? null : res.get(kind.items), items);
                 String next = res == null ? null : res.path("nextCursor").asText(null);
                 if (next != null && !next.isEmpty()) {
@@ -603,6 +687,10 @@ public class McpRouter {
             String nextCursor = CompositeCursor.encode(remaining);
             if (nextCursor != null) {
                 result.put("nextCursor", nextCursor);
+            }
+            if (ProtocolVersions.isModern(session.protocolVersion())) {
+                result.put("ttlMs", ttl);
+                result.put("cacheScope", shared ? "public" : "private");
             }
             return Future.succeededFuture(JsonRpcResponse.result(request.id(), result));
         });
@@ -717,20 +805,26 @@ public class McpRouter {
                 sink.send(rewritten);
             }
         };
+        if (ProtocolVersions.isModern(upstream.protocolVersion())) {
+            request = toModern(session, request);
+        }
+        JsonRpcRequest outgoing = request;
         long sent = System.nanoTime();
         // What the caller's credentials add toward this backend (a token obtained for it, claims),
         // and the caller's W3C trace context, so the upstream's spans join the same trace.
         BackendConfig backendConfig = route.config().backend(backend);
         credentials.headers(route.config(), client.config(), caller.principal())
                 .map(h -> withForwarded(withTrace(h, caller), backendConfig, caller))
-                .compose(extra -> client.request(upstream, request, interim, extra).recover(t -> {
+                .compose(extra -> client.request(upstream, outgoing, interim, extra).recover(t -> {
                     if (!UpstreamErrors.isSessionExpired(t) || pending.promise().future().isComplete()) {
                         return Future.failedFuture(t);
                     }
                     LOG.infof("Backend %s ended session %s upstream; opening a new one", backend, session.id());
                     return reopen(route, session, client, extra)
-                            .compose(fresh -> client.request(fresh, request, interim, extra));
-                })).onComplete(ar -> {
+                            .compose(fresh -> client.request(fresh, outgoing, interim, extra));
+                }).compose(r -> ModernMeta.inputRequired(r.result()) && !ProtocolVersions.isModern(session.protocolVersion())
+                        ? inputRounds(route, session, upstream, client, outgoing, r, sink, extra, 1)
+                        : Future.succeededFuture(r))).onComplete(ar -> {
                     metrics.upstream(backend, ar.succeeded() ? "ok"
                             : ar.cause() instanceof JsonRpcException e && e.error().code() == ErrorCodes.UPSTREAM_TIMEOUT
                                     ? "timeout"
@@ -746,6 +840,119 @@ public class McpRouter {
             v.remove(pending);
             return v.isEmpty() ? null : v;
         }));
+    }
+
+    /**
+     * The request as a 2026-07-28 upstream expects it: version and the client's capabilities in
+     * {@code _meta}. A 2026-07-28 client's own {@code _meta} passes as it came; for an older client
+     * they come from its session.
+     */
+    private JsonRpcRequest toModern(GatewaySession session, JsonRpcRequest request) {
+        ObjectNode params = request.params() == null ? JSON.objectNode() : request.params();
+        ObjectNode meta = ModernMeta.ensure(params);
+        meta.put(ModernMeta.PROTOCOL_VERSION, ProtocolVersions.V2026_07_28);
+        if (!meta.has(ModernMeta.CLIENT_CAPABILITIES)) {
+            meta.set(ModernMeta.CLIENT_CAPABILITIES,
+                    session.clientCapabilities() == null ? JSON.objectNode() : session.clientCapabilities().deepCopy());
+        }
+        if (!meta.has(ModernMeta.CLIENT_INFO)) {
+            ObjectNode info = meta.putObject(ModernMeta.CLIENT_INFO);
+            info.put("name", session.clientInfo() == null ? config.serverName()
+                    : session.clientInfo().path("name").asText(config.serverName()));
+            info.put("version", session.clientInfo() == null ? GATEWAY_VERSION
+                    : session.clientInfo().path("version").asText(GATEWAY_VERSION));
+        }
+        if (session.logLevel() != null && !meta.has(ModernMeta.LOG_LEVEL)) {
+            meta.put(ModernMeta.LOG_LEVEL, session.logLevel());
+        }
+        return request.withParams(params);
+    }
+
+    /** Most rounds of input one request may need before the gateway gives up on it. */
+    private static final int MAX_INPUT_ROUNDS = 16;
+    /** Answers to input requests put to a client on this replica, by waiting id. */
+    private final Map<String, Promise<JsonNode>> awaitedInput = new ConcurrentHashMap<>();
+    private static final String INPUT_PREFIX = "input:";
+
+    /**
+     * A 2026-07-28 upstream needs input (sampling, elicitation, roots) and the client is of an
+     * earlier revision: each input request goes to the client as a server request on its response
+     * stream, and once all are answered the original request is sent again with the answers and
+     * the upstream's {@code requestState}, until the upstream completes it.
+     */
+    private Future<JsonRpcResponse> inputRounds(Route route, GatewaySession session, UpstreamSession upstream,
+            UpstreamClient client, JsonRpcRequest original, JsonRpcResponse interim, ClientSink sink,
+            Map<String, String> extra, int round) {
+        if (round > MAX_INPUT_ROUNDS) {
+            return Future.failedFuture(UpstreamErrors.unavailable(upstream.backend(),
+                    "it asked for input " + MAX_INPUT_ROUNDS + " times without completing the request"));
+        }
+        JsonNode result = interim.result();
+        Map<String, Future<JsonNode>> answers = new LinkedHashMap<>();
+        String waitId = java.util.UUID.randomUUID().toString();
+        for (Map.Entry<String, JsonNode> e : result.path("inputRequests").properties()) {
+            String key = e.getKey();
+            JsonNode ask = e.getValue();
+            String local = waitId + "/" + key;
+            Promise<JsonNode> answer = Promise.promise();
+            awaitedInput.put(local, answer);
+            answers.put(key, answer.future().onComplete(ignored -> awaitedInput.remove(local)));
+            ObjectNode params = ask.get("params") instanceof ObjectNode p ? p.deepCopy() : JSON.objectNode();
+            JsonNode id = requestIds.sign(session.id(), upstream.backend(), "", JSON.textNode(INPUT_PREFIX + local),
+                    replicaId);
+            sink.send(new JsonRpcRequest(id, ask.path("method").asText(), params));
+        }
+        long timeout = client.config().timeout().toMillis();
+        return Future.all(new ArrayList<>(answers.values())).timeout(timeout, java.util.concurrent.TimeUnit.MILLISECONDS)
+                .recover(t -> {
+                    answers.keySet().forEach(key -> awaitedInput.remove(waitId + "/" + key));
+                    return Future.failedFuture(t instanceof java.util.concurrent.TimeoutException
+                            ? UpstreamErrors.timeout(upstream.backend(), timeout) : t);
+                })
+                .compose(all -> {
+                    ObjectNode params = original.params() == null ? JSON.objectNode() : original.params().deepCopy();
+                    ObjectNode responses = params.putObject("inputResponses");
+                    answers.forEach((key, f) -> responses.set(key, f.result()));
+                    if (result.hasNonNull("requestState")) {
+                        params.set("requestState", result.get("requestState"));
+                    } else {
+                        params.remove("requestState");
+                    }
+                    // A retry is a new request, with its own id.
+                    JsonRpcRequest retry = new JsonRpcRequest(JSON.textNode(original.id().asText() + "#" + round),
+                            original.method(), params);
+                    return client.request(upstream, retry, message -> {
+                        JsonRpcMessage rewritten = fromUpstream(route, session, upstream, message);
+                        if (rewritten != null) {
+                            sink.send(rewritten);
+                        }
+                    }, extra).map(r -> r.withId(original.id()));
+                })
+                .compose(r -> ModernMeta.inputRequired(r.result())
+                        ? inputRounds(route, session, upstream, client, original, r, sink, extra, round + 1)
+                        : Future.succeededFuture(r));
+    }
+
+    /** An answer to an input request the gateway put to a client for a 2026-07-28 upstream. */
+    private Future<Void> inputAnswered(String local, String replica, JsonRpcResponse response) {
+        if (!replica.equals(replicaId)) {
+            ObjectNode letter = JSON.objectNode();
+            letter.put("input", local);
+            letter.set("answer", JsonRpcCodec.toJson(response));
+            return log.append(INBOX + replica, JsonRpcCodec.writeString(letter)).mapEmpty();
+        }
+        Promise<JsonNode> waiting = awaitedInput.get(local);
+        if (waiting == null) {
+            return Future.failedFuture(new JsonRpcException(ErrorCodes.INVALID_REQUEST,
+                    "Invalid Request: the request that asked for this input has ended"));
+        }
+        if (response.isError()) {
+            waiting.tryFail(new JsonRpcException(new JsonRpcError(response.error().path("code").asInt(ErrorCodes.INTERNAL_ERROR),
+                    "The client refused the input request: " + response.error().path("message").asText(""))));
+        } else {
+            waiting.tryComplete(response.result());
+        }
+        return Future.succeededFuture();
     }
 
     private static Map<String, String> withTrace(Map<String, String> headers, Caller caller) {
@@ -857,6 +1064,10 @@ public class McpRouter {
             return Future.failedFuture(new JsonRpcException(ErrorCodes.INVALID_REQUEST,
                     "Invalid Request: no server request with id " + response.id() + " is waiting for this answer"));
         }
+        if (target.upstreamSession().isEmpty() && target.originalId().isTextual()
+                && target.originalId().asText().startsWith(INPUT_PREFIX)) {
+            return inputAnswered(target.originalId().asText().substring(INPUT_PREFIX.length()), target.replica(), response);
+        }
         UpstreamSession upstream = session.upstream(target.backend());
         UpstreamClient client = route.client(target.backend());
         String current = upstream == null || upstream.sessionId() == null ? "" : upstream.sessionId();
@@ -891,6 +1102,12 @@ public class McpRouter {
         log.subscribe(inbox, event -> {
             try {
                 JsonNode letter = JsonRpcCodec.MAPPER.readTree(event.data());
+                if (letter.hasNonNull("input")) {
+                    if (JsonRpcCodec.decode(letter.get("answer")) instanceof JsonRpcResponse answer) {
+                        inputAnswered(letter.get("input").asText(), replicaId, answer);
+                    }
+                    return;
+                }
                 Route route = routes.route(letter.path("route").asText());
                 UpstreamClient client = route == null ? null : route.client(letter.path("backend").asText());
                 if (client == null) {
@@ -964,6 +1181,98 @@ public class McpRouter {
                 }
             });
         });
+    }
+
+    /** What a 2026-07-28 client's {@code subscriptions/listen} asked for, in the names it sees. */
+    public record ListenFilter(boolean tools, boolean prompts, boolean resources, java.util.Set<String> uris) {
+
+        /** Whether a notification (rewritten for the client) is one the client opted into. */
+        public boolean wants(JsonRpcNotification n) {
+            return switch (n.method()) {
+                case McpMethods.NOTIFICATIONS_TOOLS_LIST_CHANGED -> tools;
+                case McpMethods.NOTIFICATIONS_PROMPTS_LIST_CHANGED -> prompts;
+                case McpMethods.NOTIFICATIONS_RESOURCES_LIST_CHANGED -> resources;
+                case McpMethods.NOTIFICATIONS_RESOURCES_UPDATED -> n.params() != null
+                        && uris.contains(n.params().path("uri").asText());
+                default -> false;
+            };
+        }
+    }
+
+    /**
+     * The change notifications of every backend for one {@code subscriptions/listen} of a
+     * 2026-07-28 client. A 2026-07-28 backend gets a listen of its own; a backend of an earlier
+     * revision gets an upstream session of its own for this stream (one standalone stream per
+     * session is all it allows), subscribed to the resources asked for and closed with the stream.
+     */
+    public Future<Pump> subscribe(Route route, GatewaySession pooled, Caller caller, ListenFilter filter, ClientSink sink) {
+        Map<String, List<String>> urisByBackend = new LinkedHashMap<>();
+        for (String uri : filter.uris()) {
+            Target t = resolveUri(route, pooled, uri);
+            if (t != null) {
+                urisByBackend.computeIfAbsent(t.backend(), k -> new ArrayList<>()).add(t.name());
+            }
+        }
+        List<Future<Runnable>> opened = new ArrayList<>();
+        for (UpstreamSession u : pooled.upstreamList()) {
+            UpstreamClient c = route.client(u.backend());
+            if (c == null) {
+                continue;
+            }
+            List<String> uris = urisByBackend.getOrDefault(u.backend(), List.of());
+            opened.add(credentials.headers(route.config(), c.config(), caller.principal()).compose(h -> {
+                if (ProtocolVersions.isModern(u.protocolVersion())) {
+                    return c.listenFor(u, uris, message -> relay(route, pooled, u, message, filter, sink), h)
+                            .map(l -> (Runnable) l::close);
+                }
+                ObjectNode params = JSON.objectNode();
+                params.put("protocolVersion", ProtocolVersions.LATEST);
+                params.putObject("capabilities");
+                params.putObject("clientInfo").put("name", config.serverName()).put("version", GATEWAY_VERSION);
+                return c.open(params, h).compose(own -> {
+                    List<Future<JsonRpcResponse>> subscribed = new ArrayList<>();
+                    for (String uri : uris) {
+                        ObjectNode p = JSON.objectNode().put("uri", uri);
+                        subscribed.add(c.request(own, new JsonRpcRequest(JSON.textNode("subscribe-" + uri),
+                                McpMethods.RESOURCES_SUBSCRIBE, p), UpstreamSink.DISCARD, h));
+                    }
+                    return Future.join(subscribed).transform(ignored -> c.listen(own, null,
+                            message -> relay(route, pooled, own, message, filter, sink), h))
+                            .map(l -> (Runnable) () -> {
+                                l.close();
+                                c.close(own);
+                            })
+                            .onFailure(t -> c.close(own));
+                });
+            }).onFailure(t -> LOG.infof("Backend %s: no change notifications for a listen stream: %s", u.backend(),
+                    t.getMessage())));
+        }
+        return Future.join(opened).transform(ignored -> {
+            List<Runnable> closers = new ArrayList<>();
+            opened.stream().filter(Future::succeeded).forEach(f -> closers.add(f.result()));
+            return Future.succeededFuture(new Pump() {
+                @Override
+                public Map<String, String> lastEventIds() {
+                    return Map.of();
+                }
+
+                @Override
+                public void close() {
+                    closers.forEach(Runnable::run);
+                }
+            });
+        });
+    }
+
+    private void relay(Route route, GatewaySession pooled, UpstreamSession upstream, JsonRpcMessage message,
+            ListenFilter filter, ClientSink sink) {
+        if (!(message instanceof JsonRpcNotification)) {
+            // A listen stream carries notifications only; a backend's server request here has no one to answer it.
+            return;
+        }
+        if (fromUpstream(route, pooled, upstream, message) instanceof JsonRpcNotification n && filter.wants(n)) {
+            sink.send(n);
+        }
     }
 
     // ---- notifications and end ------------------------------------------------------------------

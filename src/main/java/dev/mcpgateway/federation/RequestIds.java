@@ -81,13 +81,18 @@ final class RequestIds {
         }
     }
 
+    /** A stable, unguessable name for {@code value} (the same on every replica sharing the key). */
+    String derive(String value) {
+        return mac("derive", value);
+    }
+
     private String mac(String clientSession, String body) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(new SecretKeySpec(key, "HmacSHA256"));
             mac.update(clientSession.getBytes(StandardCharsets.UTF_8));
             mac.update((byte) 0);
-            mac.update(body.getBytes(StandardCharsets.US_ASCII));
+            mac.update(body.getBytes(StandardCharsets.UTF_8));
             return B64.encodeToString(mac.doFinal());
         } catch (NoSuchAlgorithmException | InvalidKeyException e) {
             throw new IllegalStateException("HmacSHA256 unavailable", e);

@@ -71,10 +71,12 @@ public class McpHttpHandler {
     private final SessionStreams streams;
     private final RequestAuthenticator authenticator;
     private final GatewayMetrics metrics;
+    private final ModernRequests modern;
 
     @Inject
     public McpHttpHandler(McpRouter router, RouteTable routes, SessionStore store, GatewayConfig config, EventLog log,
-            SessionStreams streams, RequestAuthenticator authenticator, GatewayMetrics metrics) {
+            SessionStreams streams, RequestAuthenticator authenticator, GatewayMetrics metrics, ModernRequests modern) {
+        this.modern = modern;
         this.authenticator = authenticator;
         this.metrics = metrics;
         this.router = router;
@@ -156,11 +158,6 @@ public class McpHttpHandler {
             return;
         }
         String headerVersion = req.getHeader(VERSION_HEADER);
-        if (headerVersion != null && !ProtocolVersions.isSupported(headerVersion)) {
-            httpError(ctx, 400, ErrorCodes.INVALID_REQUEST, "Bad Request: unsupported MCP-Protocol-Version "
-                    + headerVersion + "; supported: " + String.join(", ", ProtocolVersions.SUPPORTED));
-            return;
-        }
         Route route = routes.route(path);
         List<JsonRpcMessage> messages;
         JsonNode tree;
@@ -173,6 +170,17 @@ public class McpHttpHandler {
         }
         boolean batch = tree.isArray();
         String sessionId = req.getHeader(SESSION_HEADER);
+        if (!batch && (ProtocolVersions.isModern(headerVersion)
+                || sessionId == null && ModernRequests.isModern(headerVersion, messages.get(0)))) {
+            // Revision 2026-07-28: no session; a leftover session header is ignored.
+            modern.handle(ctx, route, caller, messages.get(0), headerVersion);
+            return;
+        }
+        if (headerVersion != null && !ProtocolVersions.isSupported(headerVersion)) {
+            httpError(ctx, 400, ErrorCodes.INVALID_REQUEST, "Bad Request: unsupported MCP-Protocol-Version "
+                    + headerVersion + "; supported: " + String.join(", ", ProtocolVersions.ALL_NEWEST_FIRST));
+            return;
+        }
 
         if (!batch && messages.get(0) instanceof JsonRpcRequest r && McpMethods.INITIALIZE.equals(r.method())) {
             initialize(ctx, route, r, caller);
@@ -299,6 +307,11 @@ public class McpHttpHandler {
             return;
         }
         String sessionId = ctx.request().getHeader(SESSION_HEADER);
+        if (sessionId == null && ProtocolVersions.isModern(ctx.request().getHeader(VERSION_HEADER))) {
+            httpError(ctx, 405, ErrorCodes.INVALID_REQUEST, "Method Not Allowed: revision "
+                    + ctx.request().getHeader(VERSION_HEADER) + " has no GET stream; use subscriptions/listen");
+            return;
+        }
         if (sessionId == null) {
             httpError(ctx, 400, ErrorCodes.INVALID_REQUEST, "Bad Request: Mcp-Session-Id header is required");
             return;

@@ -1,0 +1,429 @@
+package dev.mcpgateway.transport;
+
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.jboss.logging.Logger;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.mcpgateway.config.GatewayConfig;
+import dev.mcpgateway.federation.InputRequiredBridge;
+import dev.mcpgateway.federation.McpRouter;
+import dev.mcpgateway.federation.Route;
+import dev.mcpgateway.federation.RouteTable;
+import dev.mcpgateway.jsonrpc.ErrorCodes;
+import dev.mcpgateway.jsonrpc.JsonRpcCodec;
+import dev.mcpgateway.jsonrpc.JsonRpcError;
+import dev.mcpgateway.jsonrpc.JsonRpcMessage;
+import dev.mcpgateway.jsonrpc.JsonRpcNotification;
+import dev.mcpgateway.jsonrpc.JsonRpcRequest;
+import dev.mcpgateway.jsonrpc.JsonRpcResponse;
+import dev.mcpgateway.jsonrpc.McpHeaders;
+import dev.mcpgateway.jsonrpc.McpMethods;
+import dev.mcpgateway.jsonrpc.ModernMeta;
+import dev.mcpgateway.jsonrpc.ProtocolVersions;
+import dev.mcpgateway.metrics.GatewayMetrics;
+import dev.mcpgateway.security.Caller;
+import dev.mcpgateway.security.InsufficientScopeException;
+import dev.mcpgateway.security.RequestAuthenticator;
+import dev.mcpgateway.session.GatewaySession;
+import dev.mcpgateway.session.StoreUnavailableException;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * Requests of 2026-07-28 clients: no session, everything the server needs in each request's
+ * {@code _meta}, headers that mirror the body. Validates them, answers {@code server/discover},
+ * keeps {@code subscriptions/listen} streams, and sends everything else through the router on the
+ * session the client's principal shares with its other 2026-07-28 clients on this route.
+ */
+@ApplicationScoped
+public class ModernRequests {
+
+    private static final Logger LOG = Logger.getLogger(ModernRequests.class);
+    private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
+    /** Methods of earlier revisions that 2026-07-28 removed. */
+    private static final Set<String> REMOVED = Set.of(McpMethods.INITIALIZE, McpMethods.PING, McpMethods.LOGGING_SET_LEVEL,
+            McpMethods.RESOURCES_SUBSCRIBE, McpMethods.RESOURCES_UNSUBSCRIBE, McpMethods.TASKS_RESULT,
+            McpMethods.TASKS_LIST);
+    private static final Set<String> CACHEABLE = Set.of(McpMethods.TOOLS_LIST, McpMethods.PROMPTS_LIST,
+            McpMethods.RESOURCES_LIST, McpMethods.RESOURCES_TEMPLATES_LIST, McpMethods.RESOURCES_READ,
+            McpMethods.SERVER_DISCOVER);
+    private static final List<String> LEVELS = List.of("debug", "info", "notice", "warning", "error", "critical", "alert",
+            "emergency");
+    private static final long KEEP_ALIVE_MILLIS = 15_000;
+
+    private final McpRouter router;
+    private final InputRequiredBridge bridge;
+    private final GatewayConfig config;
+    private final RequestAuthenticator authenticator;
+    private final GatewayMetrics metrics;
+    private final Vertx vertx;
+    /** Open listen streams on this replica, told when a reload changes their route. */
+    private final Set<Listener> listeners = ConcurrentHashMap.newKeySet();
+
+    @Inject
+    public ModernRequests(McpRouter router, InputRequiredBridge bridge, GatewayConfig config, RouteTable routes,
+            RequestAuthenticator authenticator, GatewayMetrics metrics, Vertx vertx) {
+        this.router = router;
+        this.bridge = bridge;
+        this.config = config;
+        this.authenticator = authenticator;
+        this.metrics = metrics;
+        this.vertx = vertx;
+        routes.onChange(change -> {
+            for (Listener l : listeners) {
+                if (change.changedRoutes().contains(l.route.name())) {
+                    l.configurationChanged();
+                }
+            }
+        });
+    }
+
+    /** Whether a POST is of revision 2026-07-28 or later: by its header or by its {@code _meta}. */
+    static boolean isModern(String headerVersion, JsonRpcMessage message) {
+        if (ProtocolVersions.isModern(headerVersion)) {
+            return true;
+        }
+        return message instanceof JsonRpcRequest r && ModernMeta.version(r) != null;
+    }
+
+    void handle(RoutingContext ctx, Route route, Caller caller, JsonRpcMessage message, String headerVersion) {
+        switch (message) {
+            case JsonRpcNotification n -> ctx.response().setStatusCode(202).end();
+            case JsonRpcResponse r -> McpHttpHandler.httpError(ctx, 400, ErrorCodes.INVALID_REQUEST,
+                    "Invalid Request: in revision " + ProtocolVersions.V2026_07_28 + " clients send no responses");
+            case JsonRpcRequest r -> request(ctx, route, caller, r, headerVersion);
+        }
+    }
+
+    private void request(RoutingContext ctx, Route route, Caller caller, JsonRpcRequest request, String headerVersion) {
+        String version = ModernMeta.version(request);
+        if (version == null) {
+            reply(ctx, 400, error(request, ErrorCodes.INVALID_PARAMS,
+                    "Invalid params: _meta." + ModernMeta.PROTOCOL_VERSION + " is required", null));
+            return;
+        }
+        if (headerVersion == null || !headerVersion.equals(version)) {
+            reply(ctx, 400, error(request, ErrorCodes.HEADER_MISMATCH, headerVersion == null
+                    ? "Header mismatch: the MCP-Protocol-Version header is required"
+                    : "Header mismatch: MCP-Protocol-Version header value '" + headerVersion + "' does not match body value '"
+                            + version + "'",
+                    null));
+            return;
+        }
+        if (!ProtocolVersions.isModern(version) || !ProtocolVersions.MODERN.contains(version)) {
+            ObjectNode data = JSON.objectNode();
+            ArrayNode supported = data.putArray("supported");
+            ProtocolVersions.MODERN.forEach(supported::add);
+            data.put("requested", version);
+            reply(ctx, 400, error(request, ErrorCodes.UNSUPPORTED_PROTOCOL_VERSION,
+                    "Unsupported protocol version: " + version, data));
+            return;
+        }
+        JsonNode caps = ModernMeta.of(request).get(ModernMeta.CLIENT_CAPABILITIES);
+        if (caps == null || !caps.isObject()) {
+            reply(ctx, 400, error(request, ErrorCodes.INVALID_PARAMS,
+                    "Invalid params: _meta." + ModernMeta.CLIENT_CAPABILITIES + " is required", null));
+            return;
+        }
+        String mismatch = McpHeaders.mismatch(request, ctx.request()::getHeader);
+        if (mismatch != null) {
+            reply(ctx, 400, error(request, ErrorCodes.HEADER_MISMATCH, "Header mismatch: " + mismatch, null));
+            return;
+        }
+        if (REMOVED.contains(request.method())) {
+            reply(ctx, 404, error(request, ErrorCodes.METHOD_NOT_FOUND, "Method not found: " + request.method()
+                    + " does not exist in revision " + version, null));
+            return;
+        }
+        router.pooledSession(route, caller.principal()).onComplete(ar -> {
+            if (ar.failed()) {
+                if (ar.cause() instanceof StoreUnavailableException) {
+                    McpHttpHandler.storeUnavailable(ctx);
+                } else {
+                    LOG.warnf("No backend session for a %s request: %s", version, ar.cause().getMessage());
+                    reply(ctx, 200, error(request, ErrorCodes.UPSTREAM_UNAVAILABLE, ar.cause().getMessage(), null));
+                }
+                return;
+            }
+            GatewaySession session = ar.result();
+            switch (request.method()) {
+                case McpMethods.SERVER_DISCOVER -> reply(ctx, 200, decorate(route, request, router.discover(session, request)));
+                case McpMethods.SUBSCRIPTIONS_LISTEN -> listen(ctx, route, session, caller, request);
+                default -> call(ctx, route, session, caller, request, caps);
+            }
+        });
+    }
+
+    private void call(RoutingContext ctx, Route route, GatewaySession session, Caller caller, JsonRpcRequest request,
+            JsonNode caps) {
+        String level = ModernMeta.of(request).path(ModernMeta.LOG_LEVEL).asText(null);
+        CallStream stream = new CallStream(ctx);
+        bridge.call(route, session, caller, request, caps, n -> {
+            if (wanted(n, level)) {
+                stream.send(n);
+            }
+        }).onComplete(ar -> {
+            if (ar.failed() && ar.cause() instanceof InsufficientScopeException e) {
+                ctx.response().putHeader("WWW-Authenticate",
+                        authenticator.insufficientScope(route.config(), ctx.request(), e.scopes()));
+                reply(ctx, 403, JsonRpcResponse.error(request.id(), e.error().error()));
+                return;
+            }
+            JsonRpcResponse response = ar.succeeded() ? ar.result()
+                    : JsonRpcResponse.error(request.id(), new JsonRpcError(ErrorCodes.INTERNAL_ERROR, "Internal error"));
+            response = decorate(route, request, response);
+            int status = response.isError() && response.error().path("code").asInt() == ErrorCodes.MISSING_CLIENT_CAPABILITY
+                    ? 400 : 200;
+            stream.finish(status, response);
+        });
+    }
+
+    /** Progress always; log messages only at or above the level the request asked for. */
+    private static boolean wanted(JsonRpcNotification n, String level) {
+        if (McpMethods.NOTIFICATIONS_PROGRESS.equals(n.method())) {
+            return true;
+        }
+        if (!McpMethods.NOTIFICATIONS_MESSAGE.equals(n.method()) || level == null) {
+            return false;
+        }
+        String got = n.params() == null ? null : n.params().path("level").asText(null);
+        return got != null && LEVELS.indexOf(got) >= LEVELS.indexOf(level);
+    }
+
+    /**
+     * What every 2026-07-28 result carries: {@code resultType}, who answered, and on cacheable
+     * results the caching hints. The error code for a missing resource is the new one.
+     */
+    private JsonRpcResponse decorate(Route route, JsonRpcRequest request, JsonRpcResponse response) {
+        if (response.isError()) {
+            if (response.error().path("code").asInt() == ErrorCodes.RESOURCE_NOT_FOUND) {
+                ObjectNode error = response.error().deepCopy();
+                error.put("code", ErrorCodes.INVALID_PARAMS);
+                return new JsonRpcResponse(response.id(), null, error);
+            }
+            return response;
+        }
+        if (!(response.result() instanceof ObjectNode result)) {
+            return response;
+        }
+        boolean inputRequired = ModernMeta.inputRequired(result);
+        if (!result.has(ModernMeta.RESULT_TYPE)) {
+            result.put(ModernMeta.RESULT_TYPE, ModernMeta.COMPLETE);
+        }
+        if (!inputRequired && CACHEABLE.contains(request.method())) {
+            if (!result.has("ttlMs")) {
+                result.put("ttlMs", config.cacheTtl().toMillis());
+            }
+            if (!result.has("cacheScope")) {
+                result.put("cacheScope",
+                        route.config().security() == null || route.config().security().equals(dev.mcpgateway.config.RouteSecurity.NONE)
+                                ? "public" : "private");
+            }
+        }
+        ObjectNode meta = result.get("_meta") instanceof ObjectNode m ? m : result.putObject("_meta");
+        meta.putObject(ModernMeta.SERVER_INFO).put("name", config.serverName()).put("version", McpRouter.GATEWAY_VERSION);
+        return response.changed();
+    }
+
+    private static JsonRpcResponse error(JsonRpcRequest request, int code, String message, JsonNode data) {
+        return JsonRpcResponse.error(request.id(), new JsonRpcError(code, message, data));
+    }
+
+    private static void reply(RoutingContext ctx, int status, JsonRpcResponse response) {
+        McpHttpHandler.writeJson(ctx, status, JsonRpcCodec.encode(response));
+    }
+
+    // ---- one call: JSON, or an event stream once something comes before the answer -----------
+
+    /** The answer to one request: plain JSON unless notifications come first. Nothing is logged: 2026-07-28 streams do not resume. */
+    private final class CallStream {
+        private final RoutingContext ctx;
+        private final io.vertx.core.Context context;
+        private boolean streaming;
+        private boolean finished;
+
+        CallStream(RoutingContext ctx) {
+            this.ctx = ctx;
+            this.context = vertx.getOrCreateContext();
+        }
+
+        void send(JsonRpcMessage message) {
+            context.runOnContext(v -> {
+                HttpServerResponse resp = ctx.response();
+                if (finished || resp.ended() || resp.closed()) {
+                    return;
+                }
+                if (!streaming) {
+                    streaming = true;
+                    Sse.begin(resp);
+                }
+                resp.write("event: message\ndata: " + JsonRpcCodec.writeString(JsonRpcCodec.toJson(message)) + "\n\n");
+            });
+        }
+
+        void finish(int status, JsonRpcResponse response) {
+            context.runOnContext(v -> {
+                if (finished) {
+                    return;
+                }
+                finished = true;
+                HttpServerResponse resp = ctx.response();
+                if (!streaming) {
+                    McpHttpHandler.writeJson(ctx, status, JsonRpcCodec.encode(response));
+                    return;
+                }
+                if (!resp.ended() && !resp.closed()) {
+                    resp.end("event: message\ndata: " + JsonRpcCodec.writeString(JsonRpcCodec.toJson(response)) + "\n\n");
+                }
+            });
+        }
+    }
+
+    // ---- subscriptions/listen -------------------------------------------------------------------
+
+    private void listen(RoutingContext ctx, Route route, GatewaySession session, Caller caller, JsonRpcRequest request) {
+        JsonNode asked = request.params().path("notifications");
+        Set<String> uris = new LinkedHashSet<>();
+        for (JsonNode u : asked.path("resourceSubscriptions")) {
+            if (u.isTextual()) {
+                uris.add(u.asText());
+            }
+        }
+        boolean resourcesOffered = session.upstreamList().stream().anyMatch(u -> u.has("resources"));
+        boolean toolsOffered = session.upstreamList().stream().anyMatch(u -> u.has("tools"));
+        boolean promptsOffered = session.upstreamList().stream().anyMatch(u -> u.has("prompts"));
+        McpRouter.ListenFilter filter = new McpRouter.ListenFilter(
+                toolsOffered && asked.path("toolsListChanged").asBoolean(false),
+                promptsOffered && asked.path("promptsListChanged").asBoolean(false),
+                resourcesOffered && asked.path("resourcesListChanged").asBoolean(false),
+                resourcesOffered ? uris : Set.of());
+        Listener listener = new Listener(ctx, route, request.id(), filter);
+        listener.open(asked);
+        router.subscribe(route, session, caller, filter, listener::notify).onComplete(ar -> {
+            if (ar.failed()) {
+                LOG.warnf("A listen stream got no backend notifications: %s", ar.cause().getMessage());
+                return;
+            }
+            if (!listener.attach(ar.result())) {
+                ar.result().close();
+            }
+        });
+    }
+
+    /** One open {@code subscriptions/listen} stream on this replica. */
+    private final class Listener {
+        final RoutingContext ctx;
+        final Route route;
+        final JsonNode subscriptionId;
+        final McpRouter.ListenFilter filter;
+        final io.vertx.core.Context context;
+        McpRouter.Pump pump;
+        boolean closed;
+        long keepAlive = -1;
+
+        Listener(RoutingContext ctx, Route route, JsonNode subscriptionId, McpRouter.ListenFilter filter) {
+            this.ctx = ctx;
+            this.route = route;
+            this.subscriptionId = subscriptionId;
+            this.filter = filter;
+            this.context = vertx.getOrCreateContext();
+        }
+
+        void open(JsonNode asked) {
+            HttpServerResponse resp = ctx.response();
+            Sse.begin(resp);
+            ObjectNode params = JSON.objectNode();
+            params.putObject("_meta").set(ModernMeta.SUBSCRIPTION_ID, subscriptionId);
+            ObjectNode agreed = params.putObject("notifications");
+            if (filter.tools()) {
+                agreed.put("toolsListChanged", true);
+            }
+            if (filter.prompts()) {
+                agreed.put("promptsListChanged", true);
+            }
+            if (filter.resources()) {
+                agreed.put("resourcesListChanged", true);
+            }
+            if (!filter.uris().isEmpty()) {
+                ArrayNode list = agreed.putArray("resourceSubscriptions");
+                filter.uris().forEach(list::add);
+            }
+            write(new JsonRpcNotification(McpMethods.NOTIFICATIONS_SUBSCRIPTIONS_ACKNOWLEDGED, params));
+            metrics.streamOpened();
+            listeners.add(this);
+            keepAlive = vertx.setPeriodic(KEEP_ALIVE_MILLIS, t -> {
+                if (!resp.ended() && !resp.closed()) {
+                    resp.write(":\n\n");
+                }
+            });
+            resp.closeHandler(v -> close());
+            resp.endHandler(v -> close());
+        }
+
+        boolean attach(McpRouter.Pump p) {
+            synchronized (this) {
+                if (closed) {
+                    return false;
+                }
+                pump = p;
+                return true;
+            }
+        }
+
+        void notify(JsonRpcMessage message) {
+            if (message instanceof JsonRpcNotification n) {
+                ObjectNode params = n.params() == null ? JSON.objectNode() : n.params().deepCopy();
+                ObjectNode meta = params.get("_meta") instanceof ObjectNode m ? m : params.putObject("_meta");
+                meta.set(ModernMeta.SUBSCRIPTION_ID, subscriptionId);
+                context.runOnContext(v -> write(new JsonRpcNotification(n.method(), params)));
+            }
+        }
+
+        /** A reload changed the route: every list may have changed. */
+        void configurationChanged() {
+            for (String method : List.of(McpMethods.NOTIFICATIONS_TOOLS_LIST_CHANGED,
+                    McpMethods.NOTIFICATIONS_PROMPTS_LIST_CHANGED, McpMethods.NOTIFICATIONS_RESOURCES_LIST_CHANGED)) {
+                JsonRpcNotification n = new JsonRpcNotification(method, null);
+                if (filter.wants(n)) {
+                    notify(n);
+                }
+            }
+        }
+
+        private void write(JsonRpcMessage message) {
+            HttpServerResponse resp = ctx.response();
+            if (!resp.ended() && !resp.closed()) {
+                resp.write("event: message\ndata: " + JsonRpcCodec.writeString(JsonRpcCodec.toJson(message)) + "\n\n");
+            }
+        }
+
+        void close() {
+            McpRouter.Pump p;
+            synchronized (this) {
+                if (closed) {
+                    return;
+                }
+                closed = true;
+                p = pump;
+            }
+            listeners.remove(this);
+            metrics.streamClosed();
+            vertx.cancelTimer(keepAlive);
+            if (p != null) {
+                p.close();
+            }
+        }
+    }
+}
