@@ -813,8 +813,10 @@ public class McpRouter {
         // What the caller's credentials add toward this backend (a token obtained for it, claims),
         // and the caller's W3C trace context, so the upstream's spans join the same trace.
         BackendConfig backendConfig = route.config().backend(backend);
+        boolean modernUpstream = ProtocolVersions.isModern(upstream.protocolVersion());
         credentials.headers(route.config(), client.config(), caller.principal())
                 .map(h -> withForwarded(withTrace(h, caller), backendConfig, caller))
+                .map(h -> modernUpstream ? withParamHeaders(h, caller) : h)
                 .compose(extra -> client.request(upstream, outgoing, interim, extra).recover(t -> {
                     if (!UpstreamErrors.isSessionExpired(t) || pending.promise().future().isComplete()) {
                         return Future.failedFuture(t);
@@ -967,6 +969,23 @@ public class McpRouter {
             out.put("tracestate", tracestate);
         }
         return out;
+    }
+
+    /**
+     * {@code Mcp-Param-*} headers mirror tool arguments the server marked with {@code x-mcp-header};
+     * the upstream that defined them checks them, so they pass through unchanged.
+     */
+    private static Map<String, String> withParamHeaders(Map<String, String> headers, Caller caller) {
+        Map<String, String> out = null;
+        for (Map.Entry<String, String> h : caller.headers()) {
+            if (h.getKey().regionMatches(true, 0, "Mcp-Param-", 0, 10)) {
+                if (out == null) {
+                    out = new LinkedHashMap<>(headers);
+                }
+                out.put(h.getKey(), h.getValue());
+            }
+        }
+        return out == null ? headers : out;
     }
 
     /** The client headers this backend is configured to receive ({@code forwardHeaders}). */

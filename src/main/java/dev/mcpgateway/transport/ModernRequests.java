@@ -184,10 +184,20 @@ public class ModernRequests {
             JsonRpcResponse response = ar.succeeded() ? ar.result()
                     : JsonRpcResponse.error(request.id(), new JsonRpcError(ErrorCodes.INTERNAL_ERROR, "Internal error"));
             response = decorate(route, request, response);
-            int status = response.isError() && response.error().path("code").asInt() == ErrorCodes.MISSING_CLIENT_CAPABILITY
-                    ? 400 : 200;
-            stream.finish(status, response);
+            stream.finish(status(response), response);
         });
+    }
+
+    /** The HTTP status 2026-07-28 gives an error: 400 for header, capability and version errors, 404 for an unknown method. */
+    private static int status(JsonRpcResponse response) {
+        if (!response.isError()) {
+            return 200;
+        }
+        return switch (response.error().path("code").asInt()) {
+            case ErrorCodes.HEADER_MISMATCH, ErrorCodes.MISSING_CLIENT_CAPABILITY, ErrorCodes.UNSUPPORTED_PROTOCOL_VERSION -> 400;
+            case ErrorCodes.METHOD_NOT_FOUND -> 404;
+            default -> 200;
+        };
     }
 
     /** Progress always; log messages only at or above the level the request asked for. */

@@ -538,6 +538,18 @@ final class StreamableHttpClient implements UpstreamClient {
                 result.tryFail(UpstreamErrors.sessionExpired(config.name()));
                 return;
             }
+            if (status != 200 && ProtocolVersions.isModern(protocolVersion) && status / 100 == 4) {
+                // A 2026-07-28 upstream refuses a request with a 4xx and a JSON-RPC error meant for the client.
+                try {
+                    if (JsonRpcCodec.decode(JsonRpcCodec.parseTree(b.result().getBytes())) instanceof JsonRpcResponse r
+                            && r.isError()) {
+                        result.tryComplete(r.withId(request.id()));
+                        return;
+                    }
+                } catch (JsonRpcException e) {
+                    // Not JSON-RPC: reported below as an unavailable backend.
+                }
+            }
             if (status != 200) {
                 result.tryFail(UpstreamErrors.unavailable(config.name(), "HTTP " + status + snippet(b.result())));
                 return;
