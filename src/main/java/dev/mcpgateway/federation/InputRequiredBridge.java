@@ -157,7 +157,6 @@ public class InputRequiredBridge {
                     first.tryComplete(JsonRpcResponse.error(request.id(), new JsonRpcError(
                             ErrorCodes.MISSING_CLIENT_CAPABILITY,
                             "Missing required client capability: " + needed, data)));
-                    parked = true;
                 }
                 return;
             }
@@ -204,7 +203,8 @@ public class InputRequiredBridge {
             if (failure != null && !(failure instanceof JsonRpcException)) {
                 LOG.debugf("A parked call failed: %s", failure.getMessage());
             }
-            if (!parked) {
+            if (!parked || first.future().isComplete() && !ModernMeta.inputRequired(first.future().result().result())) {
+                // Answered already (refused for a missing capability) or never parked.
                 first.tryComplete(failure instanceof JsonRpcException e ? JsonRpcResponse.error(request.id(), e.error())
                         : response.withId(request.id()));
                 return;

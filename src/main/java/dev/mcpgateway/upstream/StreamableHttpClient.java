@@ -392,7 +392,15 @@ final class StreamableHttpClient implements UpstreamClient {
                 if (closed) {
                     return;
                 }
-                connect().onComplete(ar -> {
+                Future<Boolean> again;
+                try {
+                    again = connect();
+                } catch (IllegalStateException e) {
+                    // The backend was removed by a reload and its client shut down.
+                    closed = true;
+                    return;
+                }
+                again.onComplete(ar -> {
                     if (ar.failed()) {
                         reconnectLater();
                     } else if (!ar.result()) {

@@ -30,11 +30,8 @@ final class ConformanceReport {
     private ConformanceReport() {
     }
 
-    static String markdown(List<Comparison> comparisons, Map<String, String> knownFailures) {
-        StringBuilder md = new StringBuilder();
-        md.append("# MCP conformance\n\n");
-        md.append("<!-- Written by ConformanceSuiteTest (src/test/java/dev/mcpgateway/conformance) on every test run. -->\n\n");
-        md.append("""
+    /** The introduction of docs/conformance.md (revisions up to 2025-11-25). */
+    static final String INTRO = """
                 The [MCP conformance suite](https://github.com/modelcontextprotocol/conformance) in server mode,
                 run by `ConformanceSuiteTest` as part of `bin/mcp-gateway test`: once through the gateway, and
                 once against the gateway's upstream alone as the baseline. The upstream is
@@ -46,7 +43,19 @@ final class ConformanceReport {
                 exercised** means it ended with INFO or SKIPPED checks only, so nothing was verified; it counts
                 as failed. Warnings (⚠, SHOULD-level checks) are shown but do not fail a scenario.
 
-                """);
+                """;
+
+    static String markdown(List<Comparison> comparisons, Map<String, String> knownFailures) {
+        return markdown("MCP conformance", "ConformanceSuiteTest", INTRO, comparisons, knownFailures);
+    }
+
+    static String markdown(String title, String writer, String intro, List<Comparison> comparisons,
+            Map<String, String> knownFailures) {
+        StringBuilder md = new StringBuilder();
+        md.append("# ").append(title).append("\n\n");
+        md.append("<!-- Written by ").append(writer)
+                .append(" (src/test/java/dev/mcpgateway/conformance) on every test run. -->\n\n");
+        md.append(intro);
 
         md.append("## Summary\n\n");
         md.append(

@@ -31,7 +31,15 @@ enum ConformanceSuite {
      * 0.2.0-alpha.12 (npm alias {@code conformance-next}): exactly what revision 2025-11-25 requires,
      * frozen at its release, plus the scenarios it runs but does not score.
      */
-    NEXT("conformance-next", List.of("--requirements", "2025-11-25"));
+    NEXT("conformance-next", List.of("--requirements", "2025-11-25")),
+    /**
+     * 0.2.0-alpha.12 again: what revision 2026-07-28 requires (stateless requests, discovery,
+     * listen streams, input_required), plus the scenarios it runs without scoring.
+     */
+    NEXT_2026("conformance-next", List.of("--requirements", "2026-07-28"));
+
+    /** The suites run against the session-based upstream of {@link ConformanceSuiteTest}. */
+    static final List<ConformanceSuite> SESSION_ERA = List.of(STABLE, NEXT);
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final Pattern RUNNING = Pattern.compile("^=== Running scenario: (\\S+) ===$");

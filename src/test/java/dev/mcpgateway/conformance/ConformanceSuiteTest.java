@@ -61,7 +61,7 @@ class ConformanceSuiteTest {
         List<Comparison> comparisons = new ArrayList<>();
         Path work = Files.createTempDirectory("conformance-");
         try {
-            for (ConformanceSuite suite : ConformanceSuite.values()) {
+            for (ConformanceSuite suite : ConformanceSuite.SESSION_ERA) {
                 Run direct = suite.run("direct", upstream, work);
                 Run through = suite.run("gateway", gateway, work);
                 comparisons.add(new Comparison(suite, direct, through));

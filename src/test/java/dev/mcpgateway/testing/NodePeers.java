@@ -21,6 +21,10 @@ public final class NodePeers {
     public static final Path EVERYTHING = MODULES.resolve("@modelcontextprotocol/server-everything/dist/index.js");
     public static final Path LOCALHOST_SHIM = DIR.resolve("localhost-only.cjs");
     public static final Path SDK_CLIENT = DIR.resolve("sdk-client.mjs");
+    /** The TypeScript SDK v2 client driver (revision 2026-07-28, earlier ones by fallback). */
+    public static final Path SDK2_CLIENT = DIR.resolve("sdk2-client.mjs");
+    /** A stateless 2026-07-28 server on the TypeScript SDK v2. */
+    public static final Path MODERN_UPSTREAM = DIR.resolve("modern-upstream.mjs");
 
     private NodePeers() {
     }
@@ -53,6 +57,15 @@ public final class NodePeers {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().put("PORT", Integer.toString(port));
         return startAndWait(pb, "listening on port", "server-everything:" + port);
+    }
+
+    /** Starts modern-upstream.mjs on 127.0.0.1:port and waits until it listens. */
+    public static Process startModernUpstream(int port) {
+        requireInstalled();
+        ProcessBuilder pb = new ProcessBuilder(List.of(node(), MODERN_UPSTREAM.toString())).directory(DIR.toFile())
+                .redirectErrorStream(true);
+        pb.environment().put("PORT", Integer.toString(port));
+        return startAndWait(pb, "modern-upstream listening on", "modern-upstream:" + port);
     }
 
     /** The command line of server-everything over stdio, for a config file. */

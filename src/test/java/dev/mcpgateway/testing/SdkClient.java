@@ -35,12 +35,21 @@ public final class SdkClient {
     }
 
     public static JsonNode run(String url, ObjectNode scenario) {
+        return run(NodePeers.SDK_CLIENT, url, scenario);
+    }
+
+    /** The same with the TypeScript SDK v2 client (sdk2-client.mjs): 2026-07-28 unless the server is older. */
+    public static JsonNode runV2(String url, ObjectNode scenario) {
+        return run(NodePeers.SDK2_CLIENT, url, scenario);
+    }
+
+    private static JsonNode run(Path script, String url, ObjectNode scenario) {
         NodePeers.requireInstalled();
         try {
             Path file = Files.createTempFile("scenario-", ".json");
             Files.writeString(file, MAPPER.writeValueAsString(scenario));
             ProcessBuilder pb = new ProcessBuilder(
-                    List.of(NodePeers.node(), NodePeers.SDK_CLIENT.toString(), url, file.toString()))
+                    List.of(NodePeers.node(), script.toString(), url, file.toString()))
                     .directory(NodePeers.DIR.toFile());
             Path err = Files.createTempFile("sdk-client-", ".err");
             pb.redirectError(err.toFile());
