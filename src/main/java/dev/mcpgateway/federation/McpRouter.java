@@ -657,7 +657,8 @@ public class McpRouter {
             int succeeded = 0;
             long ttl = config.cacheTtl().toMillis();
             // What one caller may see depends on who calls when rules or credentials apply.
-            boolean shared = route.config().security() == null || route.config().security().equals(dev.mcpgateway.config.RouteSecurity.NONE);
+            boolean shared = route.config().security() == null
+                    || route.config().security().equals(dev.mcpgateway.config.RouteSecurity.NONE);
             for (Future<Page> f : pages) {
                 if (f.failed() || f.result().response().isError()) {
                     JsonRpcException e = f.failed() ? asJsonRpc(f.cause())
@@ -808,6 +809,7 @@ public class McpRouter {
         if (ProtocolVersions.isModern(upstream.protocolVersion())) {
             request = toModern(session, request);
         }
+        request = withTraceMeta(request, caller);
         JsonRpcRequest outgoing = request;
         long sent = System.nanoTime();
         // What the caller's credentials add toward this backend (a token obtained for it, claims),
@@ -826,7 +828,8 @@ public class McpRouter {
                             .compose(fresh -> client.request(fresh, outgoing, interim, extra));
                 }).compose(r -> ModernMeta.inputRequired(r.result()) && !ProtocolVersions.isModern(session.protocolVersion())
                         ? inputRounds(route, session, upstream, client, outgoing, r, sink, extra, 1)
-                        : Future.succeededFuture(r))).onComplete(ar -> {
+                        : Future.succeededFuture(r)))
+                .onComplete(ar -> {
                     metrics.upstream(backend, ar.succeeded() ? "ok"
                             : ar.cause() instanceof JsonRpcException e && e.error().code() == ErrorCodes.UPSTREAM_TIMEOUT
                                     ? "timeout"
@@ -909,7 +912,8 @@ public class McpRouter {
                 .recover(t -> {
                     answers.keySet().forEach(key -> awaitedInput.remove(waitId + "/" + key));
                     return Future.failedFuture(t instanceof java.util.concurrent.TimeoutException
-                            ? UpstreamErrors.timeout(upstream.backend(), timeout) : t);
+                            ? UpstreamErrors.timeout(upstream.backend(), timeout)
+                            : t);
                 })
                 .compose(all -> {
                     ObjectNode params = original.params() == null ? JSON.objectNode() : original.params().deepCopy();
@@ -949,12 +953,32 @@ public class McpRouter {
                     "Invalid Request: the request that asked for this input has ended"));
         }
         if (response.isError()) {
-            waiting.tryFail(new JsonRpcException(new JsonRpcError(response.error().path("code").asInt(ErrorCodes.INTERNAL_ERROR),
-                    "The client refused the input request: " + response.error().path("message").asText(""))));
+            waiting.tryFail(
+                    new JsonRpcException(new JsonRpcError(response.error().path("code").asInt(ErrorCodes.INTERNAL_ERROR),
+                            "The client refused the input request: " + response.error().path("message").asText(""))));
         } else {
             waiting.tryComplete(response.result());
         }
         return Future.succeededFuture();
+    }
+
+    /**
+     * The caller's W3C trace context in {@code _meta} too ({@code traceparent}, {@code tracestate}),
+     * where MCP carries it for transports without headers.
+     */
+    private static JsonRpcRequest withTraceMeta(JsonRpcRequest request, Caller caller) {
+        String traceparent = caller.headers().get("traceparent");
+        if (traceparent == null) {
+            return request;
+        }
+        ObjectNode params = request.params() == null ? JSON.objectNode() : request.params();
+        ObjectNode meta = ModernMeta.ensure(params);
+        meta.put("traceparent", traceparent);
+        String tracestate = caller.headers().get("tracestate");
+        if (tracestate != null) {
+            meta.put("tracestate", tracestate);
+        }
+        return request.params() == null ? request.withParams(params) : request;
     }
 
     private static Map<String, String> withTrace(Map<String, String> headers, Caller caller) {

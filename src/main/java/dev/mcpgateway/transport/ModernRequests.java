@@ -194,7 +194,8 @@ public class ModernRequests {
             return 200;
         }
         return switch (response.error().path("code").asInt()) {
-            case ErrorCodes.HEADER_MISMATCH, ErrorCodes.MISSING_CLIENT_CAPABILITY, ErrorCodes.UNSUPPORTED_PROTOCOL_VERSION -> 400;
+            case ErrorCodes.HEADER_MISMATCH, ErrorCodes.MISSING_CLIENT_CAPABILITY, ErrorCodes.UNSUPPORTED_PROTOCOL_VERSION ->
+                400;
             case ErrorCodes.METHOD_NOT_FOUND -> 404;
             default -> 200;
         };
@@ -238,8 +239,10 @@ public class ModernRequests {
             }
             if (!result.has("cacheScope")) {
                 result.put("cacheScope",
-                        route.config().security() == null || route.config().security().equals(dev.mcpgateway.config.RouteSecurity.NONE)
-                                ? "public" : "private");
+                        route.config().security() == null
+                                || route.config().security().equals(dev.mcpgateway.config.RouteSecurity.NONE)
+                                        ? "public"
+                                        : "private");
             }
         }
         ObjectNode meta = result.get("_meta") instanceof ObjectNode m ? m : result.putObject("_meta");

@@ -32,18 +32,18 @@ final class ConformanceReport {
 
     /** The introduction of docs/conformance.md (revisions up to 2025-11-25). */
     static final String INTRO = """
-                The [MCP conformance suite](https://github.com/modelcontextprotocol/conformance) in server mode,
-                run by `ConformanceSuiteTest` as part of `bin/mcp-gateway test`: once through the gateway, and
-                once against the gateway's upstream alone as the baseline. The upstream is
-                `src/test/node/conformance-upstream.mjs`, written for these scenarios on the TypeScript SDK 1.32.2
-                (Streamable HTTP, sessions, resumable streams, localhost Host check). It is the gateway's only
-                backend, with `"prefixMode": "conditional"`, so the suite sees its names unprefixed.
+            The [MCP conformance suite](https://github.com/modelcontextprotocol/conformance) in server mode,
+            run by `ConformanceSuiteTest` as part of `bin/mcp-gateway test`: once through the gateway, and
+            once against the gateway's upstream alone as the baseline. The upstream is
+            `src/test/node/conformance-upstream.mjs`, written for these scenarios on the TypeScript SDK 1.32.2
+            (Streamable HTTP, sessions, resumable streams, localhost Host check). It is the gateway's only
+            backend, with `"prefixMode": "conditional"`, so the suite sees its names unprefixed.
 
-                A scenario **passes** when at least one of its checks succeeded and none failed. **Not
-                exercised** means it ended with INFO or SKIPPED checks only, so nothing was verified; it counts
-                as failed. Warnings (⚠, SHOULD-level checks) are shown but do not fail a scenario.
+            A scenario **passes** when at least one of its checks succeeded and none failed. **Not
+            exercised** means it ended with INFO or SKIPPED checks only, so nothing was verified; it counts
+            as failed. Warnings (⚠, SHOULD-level checks) are shown but do not fail a scenario.
 
-                """;
+            """;
 
     static String markdown(List<Comparison> comparisons, Map<String, String> knownFailures) {
         return markdown("MCP conformance", "ConformanceSuiteTest", INTRO, comparisons, knownFailures);
