@@ -44,6 +44,7 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.tracing.TracingPolicy;
 
 /**
  * The HTTP+SSE transport of revision 2024-11-05, as a client. Each upstream session is one live
@@ -64,6 +65,7 @@ final class LegacySseClient implements UpstreamClient {
     private final BackendConfig config;
     private final Vertx vertx;
     private final URI uri;
+    private final UpstreamTlsOptions tls;
     private final long timeoutMillis;
     private final MultiMap staticHeaders;
     /** POSTs: pooled, idle connections closed. */
@@ -78,25 +80,22 @@ final class LegacySseClient implements UpstreamClient {
         this.config = config;
         this.uri = URI.create(config.url());
         this.timeoutMillis = config.timeout().toMillis();
-        boolean ssl = "https".equals(uri.getScheme());
-        this.http = vertx.createHttpClient(new HttpClientOptions()
+        this.tls = new UpstreamTlsOptions(config, uri);
+        // TracingPolicy.IGNORE: the router opens the client span and sends its trace context (McpTracing).
+        this.http = vertx.createHttpClient(tls.apply(new HttpClientOptions()
                 .setKeepAlive(true)
                 .setTcpNoDelay(true)
                 .setConnectTimeout((int) options.connectTimeout().toMillis())
                 .setIdleTimeout((int) options.idleConnectionTimeout().toSeconds())
-                .setSsl(ssl)
-                .setTrustAll(false)
-                .setVerifyHost(true)
-                .setName("upstream-" + config.name()),
+                .setTracingPolicy(TracingPolicy.IGNORE)
+                .setName("upstream-" + config.name())),
                 new PoolOptions().setHttp1MaxSize(options.maxConnectionsPerBackend()));
-        this.streams = vertx.createHttpClient(new HttpClientOptions()
+        this.streams = vertx.createHttpClient(tls.apply(new HttpClientOptions()
                 .setKeepAlive(false)
                 .setTcpNoDelay(true)
                 .setConnectTimeout((int) options.connectTimeout().toMillis())
-                .setSsl(ssl)
-                .setTrustAll(false)
-                .setVerifyHost(true)
-                .setName("upstream-sse-" + config.name()),
+                .setTracingPolicy(TracingPolicy.IGNORE)
+                .setName("upstream-sse-" + config.name())),
                 new PoolOptions().setHttp1MaxSize(MAX_STREAMS));
         this.staticHeaders = MultiMap.caseInsensitiveMultiMap();
         if (config.headers() != null) {
@@ -215,8 +214,7 @@ final class LegacySseClient implements UpstreamClient {
         headers.addAll(staticHeaders);
         headers.set(HttpHeaders.ACCEPT, "text/event-stream");
         headers.set(HttpHeaders.CACHE_CONTROL, "no-cache");
-        RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(uri.toString())
-                .setHeaders(headers);
+        RequestOptions options = tls.request(HttpMethod.GET, uri, headers);
         streams.request(options).onComplete(ar -> {
             if (ar.failed()) {
                 conn.lost(asJsonRpc(ar.cause()));
@@ -256,8 +254,9 @@ final class LegacySseClient implements UpstreamClient {
         MultiMap headers = MultiMap.caseInsensitiveMultiMap();
         headers.addAll(staticHeaders);
         headers.set(HttpHeaders.CONTENT_TYPE, "application/json");
-        RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(conn.endpointUrl)
-                .setHeaders(headers).setIdleTimeout(timeoutMillis);
+        // The endpoint is on the configured origin (onEndpoint checks), so the same TLS name applies.
+        RequestOptions options = tls.request(HttpMethod.POST, URI.create(conn.endpointUrl), headers)
+                .setIdleTimeout(timeoutMillis);
         return http.request(options)
                 .compose(r -> r.send(Buffer.buffer(JsonRpcCodec.encode(message))))
                 .compose(resp -> resp.body().map(body -> {
@@ -324,7 +323,8 @@ final class LegacySseClient implements UpstreamClient {
         if (t instanceof JsonRpcException e) {
             return e;
         }
-        return UpstreamErrors.unavailable(config.name(), message(t));
+        String tlsFailure = tls.handshakeFailure(t);
+        return UpstreamErrors.unavailable(config.name(), tlsFailure != null ? tlsFailure : message(t));
     }
 
     private static String message(Throwable t) {

@@ -33,6 +33,7 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.tracing.TracingPolicy;
 
 /**
  * Streamable HTTP upstream (2025-03-26 and later). Requests are independent POSTs carrying the
@@ -54,7 +55,7 @@ final class StreamableHttpClient implements UpstreamClient {
     /** Long-lived GET streams get their own pool, without an idle timeout. */
     private final HttpClient streams;
     private final URI uri;
-    private final boolean ssl;
+    private final UpstreamTlsOptions tls;
     private final String host;
     private final int port;
     private final String path;
@@ -68,21 +69,20 @@ final class StreamableHttpClient implements UpstreamClient {
         this.vertx = vertx;
         this.config = config;
         this.uri = URI.create(config.url());
-        this.ssl = "https".equals(uri.getScheme());
+        this.tls = new UpstreamTlsOptions(config, uri);
         this.host = uri.getHost();
-        this.port = uri.getPort() > 0 ? uri.getPort() : ssl ? 443 : 80;
+        this.port = uri.getPort() > 0 ? uri.getPort() : tls.ssl() ? 443 : 80;
         this.path = (uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath())
                 + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
         this.timeoutMillis = config.timeout().toMillis();
-        HttpClientOptions http = new HttpClientOptions()
+        HttpClientOptions http = tls.apply(new HttpClientOptions()
                 .setKeepAlive(true)
                 .setTcpNoDelay(true)
                 .setConnectTimeout((int) options.connectTimeout().toMillis())
                 .setIdleTimeout((int) options.idleConnectionTimeout().toSeconds())
-                .setSsl("https".equals(uri.getScheme()))
-                .setTrustAll(false)
-                .setVerifyHost(true)
-                .setName("upstream-" + config.name());
+                // The router opens the client span and sends its trace context (McpTracing).
+                .setTracingPolicy(TracingPolicy.IGNORE)
+                .setName("upstream-" + config.name()));
         this.http = vertx.createHttpClient(http, new PoolOptions().setHttp1MaxSize(options.maxConnectionsPerBackend()));
         HttpClientOptions streamOptions = new HttpClientOptions(http).setIdleTimeout(0)
                 .setName("upstream-stream-" + config.name());
@@ -293,15 +293,17 @@ final class StreamableHttpClient implements UpstreamClient {
         Future<Boolean> connect() {
             boolean stateless = ProtocolVersions.isModern(session.protocolVersion());
             JsonRpcRequest listen = stateless ? listenRequest() : null;
-            RequestOptions req = stateless ? post(null, session.protocolVersion(), extra, listen) : target(HttpMethod.GET);
-            if (!stateless) {
+            RequestOptions req;
+            if (stateless) {
+                req = post(null, session.protocolVersion(), extra, listen);
+            } else {
                 MultiMap h = headers(session.sessionId(), session.protocolVersion());
                 extra.forEach(h::set);
                 h.set(HttpHeaders.ACCEPT, "text/event-stream");
                 if (lastEventId != null) {
                     h.set("Last-Event-ID", lastEventId);
                 }
-                req.setHeaders(h);
+                req = target(HttpMethod.GET, h);
             }
             return streams.request(req).compose(r -> {
                 current = r;
@@ -430,8 +432,8 @@ final class StreamableHttpClient implements UpstreamClient {
         if (session.sessionId() == null) {
             return Future.succeededFuture();
         }
-        RequestOptions req = target(HttpMethod.DELETE).setTimeout(timeoutMillis);
-        req.setHeaders(headers(session.sessionId(), session.protocolVersion()));
+        RequestOptions req = target(HttpMethod.DELETE, headers(session.sessionId(), session.protocolVersion()))
+                .setTimeout(timeoutMillis);
         return http.request(req).compose(HttpClientRequest::send).compose(HttpClientResponse::body)
                 .<Void>mapEmpty()
                 .otherwise(t -> {
@@ -448,20 +450,18 @@ final class StreamableHttpClient implements UpstreamClient {
 
     private RequestOptions post(String sessionId, String protocolVersion, Map<String, String> extra,
             JsonRpcRequest request) {
-        RequestOptions req = target(HttpMethod.POST);
         MultiMap h = headers(sessionId, protocolVersion);
         extra.forEach(h::set);
         h.set(HttpHeaders.CONTENT_TYPE, "application/json");
         if (request != null && ProtocolVersions.isModern(protocolVersion)) {
             McpHeaders.mirror(request, h::set);
         }
-        req.setHeaders(h);
-        return req;
+        return target(HttpMethod.POST, h);
     }
 
-    /** The upstream's address, without parsing its URL again on every request. */
-    private RequestOptions target(HttpMethod method) {
-        return new RequestOptions().setMethod(method).setHost(host).setPort(port).setSsl(ssl).setURI(path);
+    /** A request to the upstream's address (and TLS name), without parsing its URL again every time. */
+    private RequestOptions target(HttpMethod method, MultiMap headers) {
+        return tls.request(method, host, port, path, headers);
     }
 
     private MultiMap headers(String sessionId, String protocolVersion) {
@@ -674,11 +674,10 @@ final class StreamableHttpClient implements UpstreamClient {
             if (result.future().isComplete()) {
                 return;
             }
-            RequestOptions req = target(HttpMethod.GET);
             MultiMap h = headers(sessionId, protocolVersion);
             h.set(HttpHeaders.ACCEPT, "text/event-stream");
             h.set("Last-Event-ID", lastEventId);
-            req.setHeaders(h);
+            RequestOptions req = target(HttpMethod.GET, h);
             streams.request(req).compose(r -> {
                 inFlight[0] = r;
                 return r.send();
@@ -726,7 +725,8 @@ final class StreamableHttpClient implements UpstreamClient {
         if (t instanceof JsonRpcException e) {
             return e;
         }
-        String msg = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+        String tlsFailure = tls.handshakeFailure(t);
+        String msg = tlsFailure != null ? tlsFailure : t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
         return UpstreamErrors.unavailable(config.name(), msg);
     }
 

@@ -252,6 +252,52 @@ class ClusterIT {
         assertThat(result(report, 8).path("content").toString()).contains("sampled: ").contains("stdio two");
     }
 
+    @Test
+    @Order(2)
+    void aNewEraClientsInputRoundTripSpansBothReplicas() throws Exception {
+        // Raw 2026-07-28 HTTP: the call parks on one replica, the retry lands on the other.
+        String body = """
+                {"jsonrpc":"2.0","id":%d,"method":"tools/call","params":{"name":"alpha__trigger-elicitation-request",
+                 "arguments":{},%s"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28",
+                 "io.modelcontextprotocol/clientCapabilities":{"elicitation":{}}}}}""";
+        HttpResponse<String> first = modernPost(body.formatted(1, ""));
+        assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
+        JsonNode asked = lastMessage(first).path("result");
+        assertThat(asked.path("resultType").asText()).isEqualTo("input_required");
+        String key = asked.path("inputRequests").fieldNames().next();
+        ObjectNode responses = MAPPER.createObjectNode();
+        responses.putObject(key).put("action", "accept").putObject("content").put("name", "Ada");
+        String more = "\"inputResponses\":" + responses + ",\"requestState\":\"" + asked.path("requestState").asText()
+                + "\",";
+        HttpResponse<String> retry = modernPost(body.formatted(2, more));
+        assertThat(lastMessage(retry).path("result").toString()).contains("Ada");
+        assertThat(retry.headers().firstValue("Mcp-Gateway-Replica"))
+                .as("round robin sends the retry to the other replica")
+                .isNotEqualTo(first.headers().firstValue("Mcp-Gateway-Replica"));
+
+        // The TypeScript SDK v2 client: input rounds toward the HTTP backend and the stdio one,
+        // whose process lives on one replica while answers arrive at either.
+        ObjectNode s = SdkClient.scenario();
+        s.putObject("elicitationResponse").put("action", "accept").putObject("content").put("name", "Ada");
+        s.put("samplingResponse", "from the v2 client");
+        step(s, "callTool").put("name", "alpha__trigger-sampling-request").putObject("arguments").put("prompt", "x");
+        step(s, "callTool").put("name", "gamma__trigger-elicitation-request").putObject("arguments");
+        step(s, "callTool").put("name", "gamma__trigger-sampling-request").putObject("arguments").put("prompt", "y");
+        JsonNode report = SdkClient.runV2(lb(), s);
+        assertThat(report.path("protocolVersion").asText()).isEqualTo("2026-07-28");
+        assertThat(result(report, 0).toString()).contains("from the v2 client");
+        assertThat(result(report, 1).toString()).contains("Ada");
+        assertThat(result(report, 2).toString()).contains("from the v2 client");
+    }
+
+    HttpResponse<String> modernPost(String body) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(lb())).timeout(Duration.ofSeconds(30))
+                .header("Accept", "application/json, text/event-stream").header("Content-Type", "application/json")
+                .header("MCP-Protocol-Version", "2026-07-28").header("Mcp-Method", "tools/call")
+                .header("Mcp-Name", "alpha__trigger-elicitation-request")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
     record Event(String id, JsonNode message) {
     }
 
@@ -293,7 +339,7 @@ class ClusterIT {
     }
 
     @Test
-    @Order(2)
+    @Order(3)
     void killingTheReplicaThatHoldsTheStreamLosesNoEvent() throws Exception {
         String session = initialize();
         List<String> uris = new ArrayList<>();
@@ -366,7 +412,7 @@ class ClusterIT {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void losingOneInfinispanNodeLosesNoSession() throws Exception {
         String session = initialize();
         killNode(1);
@@ -398,7 +444,7 @@ class ClusterIT {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void withTheWholeClusterDownRequestsFailFastAndTheGatewayRecovers() throws Exception {
         String session = initialize();
         infinispan.close();
