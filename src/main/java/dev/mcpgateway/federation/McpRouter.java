@@ -34,6 +34,8 @@ import dev.mcpgateway.jsonrpc.McpMethods;
 import dev.mcpgateway.jsonrpc.ModernMeta;
 import dev.mcpgateway.jsonrpc.ProtocolVersions;
 import dev.mcpgateway.metrics.GatewayMetrics;
+import dev.mcpgateway.metrics.McpSpan;
+import dev.mcpgateway.metrics.McpTracing;
 import dev.mcpgateway.security.Caller;
 import dev.mcpgateway.security.InsufficientScopeException;
 import dev.mcpgateway.security.Principal;
@@ -73,6 +75,7 @@ public class McpRouter {
     private final ToolAuthorizer authorizer;
     private final UpstreamCredentials credentials;
     private final GatewayMetrics metrics;
+    private final McpTracing tracing;
     /** One structured line per MCP request (category {@code dev.mcpgateway.access}). */
     private static final Logger ACCESS = Logger.getLogger("dev.mcpgateway.access");
     private final SecureRandom random = new SecureRandom();
@@ -85,8 +88,10 @@ public class McpRouter {
 
     @Inject
     public McpRouter(SessionStore store, GatewayConfig config, RouteTable routes, ToolAuthorizer authorizer,
-            UpstreamCredentials credentials, GatewayMetrics metrics, EventLog log, io.vertx.core.Vertx vertx) {
+            UpstreamCredentials credentials, GatewayMetrics metrics, EventLog log, io.vertx.core.Vertx vertx,
+            McpTracing tracing) {
         this.metrics = metrics;
+        this.tracing = tracing;
         this.log = log;
         this.authorizer = authorizer;
         this.credentials = credentials;
@@ -315,9 +320,11 @@ public class McpRouter {
         long start = System.nanoTime();
         // Taken before dispatch: routing rewrites the name in place.
         String name = request.paramText("name") != null ? request.paramText("name") : request.paramText("uri");
+        McpSpan span = tracing.request(request, session.id(), caller.headers());
         return answer(route, session, caller, request, sink).onComplete(ar -> {
             String outcome = ar.failed() ? "refused" : outcome(ar.result());
             String backend = backendOf(route, session, name, request.method());
+            span.backend(backend).end(outcome, ar);
             long nanos = System.nanoTime() - start;
             metrics.request(knownMethod(request.method()), backend, outcome, nanos);
             if (ACCESS.isInfoEnabled()) {
@@ -810,14 +817,15 @@ public class McpRouter {
             request = toModern(session, request);
         }
         request = withTraceMeta(request, caller);
-        JsonRpcRequest outgoing = request;
+        McpSpan span = tracing.upstream(session.id(), request, backend);
+        JsonRpcRequest outgoing = span.withTraceMeta(request, null);
         long sent = System.nanoTime();
         // What the caller's credentials add toward this backend (a token obtained for it, claims),
         // and the caller's W3C trace context, so the upstream's spans join the same trace.
         BackendConfig backendConfig = route.config().backend(backend);
         boolean modernUpstream = ProtocolVersions.isModern(upstream.protocolVersion());
         credentials.headers(route.config(), client.config(), caller.principal())
-                .map(h -> withForwarded(withTrace(h, caller), backendConfig, caller))
+                .map(h -> span.withTraceHeaders(withForwarded(withTrace(h, caller), backendConfig, caller)))
                 .map(h -> modernUpstream ? withParamHeaders(h, caller) : h)
                 .compose(extra -> client.request(upstream, outgoing, interim, extra).recover(t -> {
                     if (!UpstreamErrors.isSessionExpired(t) || pending.promise().future().isComplete()) {
@@ -830,11 +838,12 @@ public class McpRouter {
                         ? inputRounds(route, session, upstream, client, outgoing, r, sink, extra, 1)
                         : Future.succeededFuture(r)))
                 .onComplete(ar -> {
-                    metrics.upstream(backend, ar.succeeded() ? "ok"
+                    String outcome = ar.succeeded() ? "ok"
                             : ar.cause() instanceof JsonRpcException e && e.error().code() == ErrorCodes.UPSTREAM_TIMEOUT
                                     ? "timeout"
-                                    : "error",
-                            System.nanoTime() - sent);
+                                    : "error";
+                    metrics.upstream(backend, outcome, System.nanoTime() - sent);
+                    span.end(outcome, ar);
                     if (ar.succeeded()) {
                         pending.promise().tryComplete(ar.result());
                     } else {
