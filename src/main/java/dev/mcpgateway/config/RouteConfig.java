@@ -19,6 +19,11 @@ public record RouteConfig(String name, String path, PrefixMode prefixMode, List<
         this(name, path, prefixMode, backends, RouteSecurity.NONE);
     }
 
+    /** Whether anyone may use the route and see the same things: no authentication, no rules. */
+    public boolean open() {
+        return security.equals(RouteSecurity.NONE);
+    }
+
     public BackendConfig backend(String backendName) {
         for (BackendConfig b : backends) {
             if (b.name().equals(backendName)) {

@@ -121,12 +121,21 @@ public class InputRequiredBridge {
             // Concurrent clients of one principal share the pooled session: ids must not collide upstream.
             JsonRpcRequest upstream = request.withId(TextNode.valueOf("m." + id));
             io.vertx.core.Context context = vertx.getOrCreateContext();
-            router.request(route, session, caller, upstream, message -> context.runOnContext(v -> onMessage(message)))
-                    .onComplete(ar -> context.runOnContext(v -> onFinal(ar.succeeded() ? ar.result()
+            router.request(route, session, caller, upstream, message -> on(context, () -> onMessage(message)))
+                    .onComplete(ar -> on(context, () -> onFinal(ar.succeeded() ? ar.result()
                             : JsonRpcResponse.error(request.id(), new JsonRpcError(ErrorCodes.INTERNAL_ERROR,
                                     "Internal error")),
                             ar.failed() ? ar.cause() : null)));
             return first.future();
+        }
+
+        /** The call's state is touched on one context only; no hop when already there (the common case). */
+        private void on(io.vertx.core.Context context, Runnable r) {
+            if (Vertx.currentContext() == context) {
+                r.run();
+            } else {
+                context.runOnContext(v -> r.run());
+            }
         }
 
         private void onMessage(JsonRpcMessage message) {

@@ -152,28 +152,11 @@ public class McpRouter {
         }
         upstreamParams.set("clientInfo", info);
 
-        List<UpstreamClient> clients = new ArrayList<>(route.clients());
-        List<Future<UpstreamSession>> opening = new ArrayList<>(clients.size());
-        for (UpstreamClient c : clients) {
-            ObjectNode forThisOne = upstreamParams.deepCopy();
-            opening.add(credentials.headers(route.config(), c.config(), principal).compose(h -> c.open(forThisOne, h)));
-        }
-        return Future.join(opening).transform(ignored -> {
-            Map<String, UpstreamSession> upstreams = new LinkedHashMap<>();
-            List<String> failures = new ArrayList<>();
-            for (int i = 0; i < clients.size(); i++) {
-                Future<UpstreamSession> f = opening.get(i);
-                if (f.succeeded()) {
-                    upstreams.put(clients.get(i).name(), f.result());
-                } else {
-                    String why = f.cause().getMessage();
-                    failures.add(why);
-                    LOG.warnf("Backend %s skipped for a new session: %s", clients.get(i).name(), why);
-                }
-            }
+        return openUpstreams(route, upstreamParams, principal).compose(opened -> {
+            Map<String, UpstreamSession> upstreams = opened.upstreams();
             if (upstreams.isEmpty()) {
-                String msg = clients.isEmpty() ? "No backends are configured for " + route.path()
-                        : "No backend could be initialized: " + String.join("; ", failures);
+                String msg = route.clients().isEmpty() ? "No backends are configured for " + route.path()
+                        : "No backend could be initialized: " + String.join("; ", opened.failures());
                 return Future.succeededFuture(new Initialized(null,
                         JsonRpcResponse.error(request.id(), new JsonRpcError(ErrorCodes.UPSTREAM_UNAVAILABLE, msg))));
             }
@@ -212,12 +195,9 @@ public class McpRouter {
             if (found != null) {
                 return Future.succeededFuture(found);
             }
-            ObjectNode params = JSON.objectNode();
-            params.put("protocolVersion", ProtocolVersions.LATEST);
-            params.set("capabilities", everyClientCapability());
-            params.putObject("clientInfo").put("name", config.serverName()).put("version", GATEWAY_VERSION);
-            JsonRpcRequest init = new JsonRpcRequest(JSON.textNode("pool"), McpMethods.INITIALIZE, params);
-            return openUpstreams(route, init, principal).compose(upstreams -> {
+            return openUpstreams(route, initializeParams(ProtocolVersions.LATEST, everyClientCapability()), principal)
+                    .compose(opened -> {
+                Map<String, UpstreamSession> upstreams = opened.upstreams();
                 if (upstreams.isEmpty()) {
                     return Future.failedFuture(new JsonRpcException(ErrorCodes.UPSTREAM_UNAVAILABLE,
                             route.clients().isEmpty() ? "No backends are configured for " + route.path()
@@ -231,25 +211,41 @@ public class McpRouter {
         });
     }
 
+    /** The backends a new session could open, and why the others could not. */
+    private record Opened(Map<String, UpstreamSession> upstreams, List<String> failures) {
+    }
+
     /** Opens every backend of the route; the ones that fail are left out (and logged). */
-    private Future<Map<String, UpstreamSession>> openUpstreams(Route route, JsonRpcRequest init, Principal principal) {
+    private Future<Opened> openUpstreams(Route route, ObjectNode initializeParams, Principal principal) {
         List<UpstreamClient> clients = new ArrayList<>(route.clients());
         List<Future<UpstreamSession>> opening = new ArrayList<>(clients.size());
         for (UpstreamClient c : clients) {
-            ObjectNode forThisOne = init.params().deepCopy();
+            ObjectNode forThisOne = initializeParams.deepCopy();
             opening.add(credentials.headers(route.config(), c.config(), principal).compose(h -> c.open(forThisOne, h)));
         }
         return Future.join(opening).transform(ignored -> {
             Map<String, UpstreamSession> upstreams = new LinkedHashMap<>();
+            List<String> failures = new ArrayList<>();
             for (int i = 0; i < clients.size(); i++) {
                 if (opening.get(i).succeeded()) {
                     upstreams.put(clients.get(i).name(), opening.get(i).result());
                 } else {
-                    LOG.warnf("Backend %s skipped: %s", clients.get(i).name(), opening.get(i).cause().getMessage());
+                    String why = opening.get(i).cause().getMessage();
+                    failures.add(why);
+                    LOG.warnf("Backend %s skipped for a new session: %s", clients.get(i).name(), why);
                 }
             }
-            return Future.succeededFuture(upstreams);
+            return Future.succeededFuture(new Opened(upstreams, failures));
         });
+    }
+
+    /** What the gateway sends upstream in {@code initialize}, as itself. */
+    private ObjectNode initializeParams(String version, JsonNode capabilities) {
+        ObjectNode params = JSON.objectNode();
+        params.put("protocolVersion", version);
+        params.set("capabilities", capabilities == null ? JSON.objectNode() : capabilities);
+        params.putObject("clientInfo").put("name", config.serverName()).put("version", GATEWAY_VERSION);
+        return params;
     }
 
     /** A stable, keyed digest of {@code value}: the same on every replica that shares the signing key. */
@@ -594,11 +590,7 @@ public class McpRouter {
         }
         List<Future<UpstreamSession>> opening = new ArrayList<>();
         for (UpstreamClient c : missing) {
-            ObjectNode params = JSON.objectNode();
-            params.put("protocolVersion", session.protocolVersion());
-            params.set("capabilities", session.clientCapabilities() == null ? JSON.objectNode() : session.clientCapabilities());
-            params.putObject("clientInfo").put("name", config.serverName()).put("version", GATEWAY_VERSION);
-            opening.add(c.open(params));
+            opening.add(c.open(initializeParams(upstreamVersion(session), session.clientCapabilities())));
         }
         return Future.join(opening).transform(ignored -> {
             Map<String, UpstreamSession> upstreams = new LinkedHashMap<>(session.upstreams());
@@ -664,8 +656,7 @@ public class McpRouter {
             int succeeded = 0;
             long ttl = config.cacheTtl().toMillis();
             // What one caller may see depends on who calls when rules or credentials apply.
-            boolean shared = route.config().security() == null
-                    || route.config().security().equals(dev.mcpgateway.config.RouteSecurity.NONE);
+            boolean shared = route.config().open();
             for (Future<Page> f : pages) {
                 if (f.failed() || f.result().response().isError()) {
                     JsonRpcException e = f.failed() ? asJsonRpc(f.cause())
@@ -816,9 +807,9 @@ public class McpRouter {
         if (ProtocolVersions.isModern(upstream.protocolVersion())) {
             request = toModern(session, request);
         }
-        request = withTraceMeta(request, caller);
         McpSpan span = tracing.upstream(session.id(), request, backend);
-        JsonRpcRequest outgoing = span.withTraceMeta(request, null);
+        // The upstream call's span context in _meta, or the caller's when tracing is off.
+        JsonRpcRequest outgoing = span.withTraceMeta(request, caller.headers());
         long sent = System.nanoTime();
         // What the caller's credentials add toward this backend (a token obtained for it, claims),
         // and the caller's W3C trace context, so the upstream's spans join the same trace.
@@ -854,6 +845,11 @@ public class McpRouter {
             v.remove(pending);
             return v.isEmpty() ? null : v;
         }));
+    }
+
+    /** The revision to offer upstreams in {@code initialize} for a session: a 2026-07-28 client's pool offers the latest with sessions. */
+    private static String upstreamVersion(GatewaySession session) {
+        return ProtocolVersions.isModern(session.protocolVersion()) ? ProtocolVersions.LATEST : session.protocolVersion();
     }
 
     /**
@@ -971,25 +967,6 @@ public class McpRouter {
         return Future.succeededFuture();
     }
 
-    /**
-     * The caller's W3C trace context in {@code _meta} too ({@code traceparent}, {@code tracestate}),
-     * where MCP carries it for transports without headers.
-     */
-    private static JsonRpcRequest withTraceMeta(JsonRpcRequest request, Caller caller) {
-        String traceparent = caller.headers().get("traceparent");
-        if (traceparent == null) {
-            return request;
-        }
-        ObjectNode params = request.params() == null ? JSON.objectNode() : request.params();
-        ObjectNode meta = ModernMeta.ensure(params);
-        meta.put("traceparent", traceparent);
-        String tracestate = caller.headers().get("tracestate");
-        if (tracestate != null) {
-            meta.put("tracestate", tracestate);
-        }
-        return request.params() == null ? request.withParams(params) : request;
-    }
-
     private static Map<String, String> withTrace(Map<String, String> headers, Caller caller) {
         String traceparent = caller.headers().get("traceparent");
         if (traceparent == null) {
@@ -1043,11 +1020,7 @@ public class McpRouter {
 
     private Future<UpstreamSession> reopen(Route route, GatewaySession session, UpstreamClient client,
             Map<String, String> extra) {
-        ObjectNode params = JSON.objectNode();
-        params.put("protocolVersion", session.protocolVersion());
-        params.set("capabilities", session.clientCapabilities() == null ? JSON.objectNode() : session.clientCapabilities());
-        params.putObject("clientInfo").put("name", config.serverName()).put("version", GATEWAY_VERSION);
-        return client.open(params, extra).compose(fresh -> {
+        return client.open(initializeParams(upstreamVersion(session), session.clientCapabilities()), extra).compose(fresh -> {
             Map<String, UpstreamSession> upstreams = new LinkedHashMap<>(session.upstreams());
             upstreams.put(client.name(), fresh);
             return store.put(session.withUpstreams(upstreams)).map(v -> fresh);
@@ -1277,11 +1250,7 @@ public class McpRouter {
                     return c.listenFor(u, uris, message -> relay(route, pooled, u, message, filter, sink), h)
                             .map(l -> (Runnable) l::close);
                 }
-                ObjectNode params = JSON.objectNode();
-                params.put("protocolVersion", ProtocolVersions.LATEST);
-                params.putObject("capabilities");
-                params.putObject("clientInfo").put("name", config.serverName()).put("version", GATEWAY_VERSION);
-                return c.open(params, h).compose(own -> {
+                return c.open(initializeParams(ProtocolVersions.LATEST, null), h).compose(own -> {
                     List<Future<JsonRpcResponse>> subscribed = new ArrayList<>();
                     for (String uri : uris) {
                         ObjectNode p = JSON.objectNode().put("uri", uri);

@@ -238,11 +238,7 @@ public class ModernRequests {
                 result.put("ttlMs", config.cacheTtl().toMillis());
             }
             if (!result.has("cacheScope")) {
-                result.put("cacheScope",
-                        route.config().security() == null
-                                || route.config().security().equals(dev.mcpgateway.config.RouteSecurity.NONE)
-                                        ? "public"
-                                        : "private");
+                result.put("cacheScope", route.config().open() ? "public" : "private");
             }
         }
         ObjectNode meta = result.get("_meta") instanceof ObjectNode m ? m : result.putObject("_meta");
@@ -282,7 +278,7 @@ public class ModernRequests {
                     streaming = true;
                     Sse.begin(resp);
                 }
-                resp.write("event: message\ndata: " + JsonRpcCodec.writeString(JsonRpcCodec.toJson(message)) + "\n\n");
+                resp.write(Sse.event(JsonRpcCodec.writeString(JsonRpcCodec.toJson(message))));
             });
         }
 
@@ -298,7 +294,7 @@ public class ModernRequests {
                     return;
                 }
                 if (!resp.ended() && !resp.closed()) {
-                    resp.end("event: message\ndata: " + JsonRpcCodec.writeString(JsonRpcCodec.toJson(response)) + "\n\n");
+                    resp.end(Sse.event(JsonRpcCodec.writeString(JsonRpcCodec.toJson(response))));
                 }
             });
         }
@@ -418,7 +414,7 @@ public class ModernRequests {
         private void write(JsonRpcMessage message) {
             HttpServerResponse resp = ctx.response();
             if (!resp.ended() && !resp.closed()) {
-                resp.write("event: message\ndata: " + JsonRpcCodec.writeString(JsonRpcCodec.toJson(message)) + "\n\n");
+                resp.write(Sse.event(JsonRpcCodec.writeString(JsonRpcCodec.toJson(message))));
             }
         }
 

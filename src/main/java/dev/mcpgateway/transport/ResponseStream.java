@@ -125,7 +125,7 @@ final class ResponseStream implements ClientSink {
                 if (eventId != null) {
                     resp.write(Sse.event(eventId, data));
                 } else {
-                    resp.write("event: message\ndata: " + data + "\n\n");
+                    resp.write(Sse.event(data));
                 }
                 if (last) {
                     resp.end();

@@ -21,6 +21,11 @@ final class Sse {
                 .putHeader("X-Accel-Buffering", "no");
     }
 
+    /** One message event without an id (not resumable); {@code data} is a single-line JSON document. */
+    static String event(String data) {
+        return "event: message\ndata: " + data + "\n\n";
+    }
+
     /** One message event; {@code data} is a single-line JSON document. */
     static Buffer event(String id, String data) {
         Buffer b = Buffer.buffer(data.length() + 48);

@@ -498,14 +498,6 @@ final class StreamableHttpClient implements UpstreamClient {
             }
         });
         result.future().onComplete(ignored -> vertx.cancelTimer(timer));
-        if (ProtocolVersions.isModern(protocolVersion) && request.params() != null) {
-            // Every 2026-07-28 request declares its version and the client's capabilities.
-            ObjectNode meta = ModernMeta.ensure(request.params());
-            meta.put(ModernMeta.PROTOCOL_VERSION, protocolVersion);
-            if (!meta.has(ModernMeta.CLIENT_CAPABILITIES)) {
-                meta.putObject(ModernMeta.CLIENT_CAPABILITIES);
-            }
-        }
         byte[] body = JsonRpcCodec.encode(request);
         http.request(post(sessionId, protocolVersion, extra, request)).onComplete(ar -> {
             if (ar.failed()) {
