@@ -25,7 +25,6 @@
 
 import { createServer } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { deflateSync, crc32 } from 'node:zlib';
 import {
   McpServer,
   ResourceTemplate,
@@ -40,6 +39,8 @@ import {
   validateOriginHeader,
 } from '@modelcontextprotocol/server';
 
+import { CONTENT_TOOLS, PNG } from './fixtures.mjs';
+
 const HOST = '127.0.0.1';
 const PORT = Number.parseInt(process.env.PORT ?? '0', 10);
 const LEGACY = process.env.LEGACY === 'stateless' ? 'stateless' : 'reject';
@@ -47,54 +48,6 @@ const LIST_TTL_MS = Number.parseInt(process.env.LIST_TTL_MS ?? '60000', 10);
 const DEBUG = process.env.DEBUG === '1';
 const NAME = 'modern-upstream';
 
-// ---------------------------------------------------------------------------------------------
-// Fixtures: a real 1x1 red PNG and a short silent WAV, built here rather than pasted as base64.
-
-function pngChunk(type, data) {
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(data.length);
-  const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(body) >>> 0);
-  return Buffer.concat([length, body, crc]);
-}
-
-function redPixelPng() {
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(1, 0); // width
-  header.writeUInt32BE(1, 4); // height
-  header[8] = 8; // bit depth
-  header[9] = 2; // colour type: RGB
-  const scanline = Buffer.from([0, 0xff, 0x00, 0x00]); // filter 0, then one red pixel
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    pngChunk('IHDR', header),
-    pngChunk('IDAT', deflateSync(scanline)),
-    pngChunk('IEND', Buffer.alloc(0)),
-  ]).toString('base64');
-}
-
-function silentWav(samples = 800, rate = 8000) {
-  const data = Buffer.alloc(samples * 2); // 16-bit mono silence
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0, 'ascii');
-  header.writeUInt32LE(36 + data.length, 4);
-  header.write('WAVE', 8, 'ascii');
-  header.write('fmt ', 12, 'ascii');
-  header.writeUInt32LE(16, 16); // PCM chunk size
-  header.writeUInt16LE(1, 20); // PCM
-  header.writeUInt16LE(1, 22); // mono
-  header.writeUInt32LE(rate, 24);
-  header.writeUInt32LE(rate * 2, 28); // byte rate
-  header.writeUInt16LE(2, 32); // block align
-  header.writeUInt16LE(16, 34); // bits per sample
-  header.write('data', 36, 'ascii');
-  header.writeUInt32LE(data.length, 40);
-  return Buffer.concat([header, data]).toString('base64');
-}
-
-const PNG = redPixelPng();
-const WAV = silentWav();
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const text = (value) => ({ type: 'text', text: value });
@@ -157,60 +110,7 @@ const elicitForm = (message, properties, required = Object.keys(properties)) => 
 /** @type {Array<{name: string, description: string, inputSchema: object, run: Function, listed?: () => boolean}>} */
 const TOOLS = [
   // --- conformance: content types
-  {
-    name: 'test_simple_text',
-    description: 'Returns one text item',
-    inputSchema: NO_ARGS,
-    run: async () => textResult('This is a simple text response for testing.'),
-  },
-  {
-    name: 'test_image_content',
-    description: 'Returns one image item (a 1x1 red PNG)',
-    inputSchema: NO_ARGS,
-    run: async () => ({ content: [{ type: 'image', data: PNG, mimeType: 'image/png' }] }),
-  },
-  {
-    name: 'test_audio_content',
-    description: 'Returns one audio item (0.1 s of silence, WAV)',
-    inputSchema: NO_ARGS,
-    run: async () => ({ content: [{ type: 'audio', data: WAV, mimeType: 'audio/wav' }] }),
-  },
-  {
-    name: 'test_embedded_resource',
-    description: 'Returns one embedded text resource',
-    inputSchema: NO_ARGS,
-    run: async () => ({
-      content: [{
-        type: 'resource',
-        resource: { uri: 'test://embedded-resource', mimeType: 'text/plain', text: 'This is an embedded resource content.' },
-      }],
-    }),
-  },
-  {
-    name: 'test_multiple_content_types',
-    description: 'Returns text, image and an embedded resource',
-    inputSchema: NO_ARGS,
-    run: async () => ({
-      content: [
-        text('Multiple content types test:'),
-        { type: 'image', data: PNG, mimeType: 'image/png' },
-        {
-          type: 'resource',
-          resource: {
-            uri: 'test://mixed-content-resource',
-            mimeType: 'application/json',
-            text: JSON.stringify({ test: 'data', value: 123 }),
-          },
-        },
-      ],
-    }),
-  },
-  {
-    name: 'test_error_handling',
-    description: 'Always fails with a tool error (isError: true)',
-    inputSchema: NO_ARGS,
-    run: async () => ({ isError: true, content: [text('This tool intentionally returns an error for testing')] }),
-  },
+  ...CONTENT_TOOLS,
   {
     name: 'test_tool_with_progress',
     description: 'Reports progress 0, 50, 100 of 100 when the request carries a progress token',

@@ -1,8 +1,5 @@
 package dev.mcpgateway.conformance;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -43,28 +40,16 @@ public class ConformanceUpstream implements QuarkusTestResourceLifecycleManager 
         upstream = NodePeers.startAndWait(pb, "conformance-upstream listening on", "conformance-upstream:" + port);
         String url = "http://127.0.0.1:" + port + "/mcp";
 
-        ObjectMapper mapper = new ObjectMapper();
-        ObjectNode root = mapper.createObjectNode();
+        ObjectNode root = new ObjectMapper().createObjectNode();
         root.put("prefixMode", "conditional");
         root.putObject("mcpServers").putObject(BACKEND).put("url", url);
-        try {
-            config = Files.createTempFile("mcp-servers-conformance-", ".json");
-            mapper.writerWithDefaultPrettyPrinter().writeValue(config.toFile(), root);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        config = NodePeers.writeConfig("mcp-servers-conformance-", root);
         return Map.of("mcp-gateway.config-file", config.toString(), DIRECT_URL, url);
     }
 
     @Override
     public void stop() {
         NodePeers.stop(upstream);
-        try {
-            if (config != null) {
-                Files.deleteIfExists(config);
-            }
-        } catch (IOException ignored) {
-            // A temp file left behind is harmless.
-        }
+        NodePeers.deleteQuietly(config);
     }
 }

@@ -1,8 +1,5 @@
 package dev.mcpgateway.eras;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -32,17 +29,11 @@ public class EraUpstreams implements QuarkusTestResourceLifecycleManager {
         modern = NodePeers.startModernUpstream(modernPort);
         everything = NodePeers.startEverythingHttp(everythingPort);
         String modernUrl = "http://127.0.0.1:" + modernPort + "/mcp";
-        ObjectMapper mapper = new ObjectMapper();
-        ObjectNode root = mapper.createObjectNode();
+        ObjectNode root = new ObjectMapper().createObjectNode();
         ObjectNode servers = root.putObject("mcpServers");
         servers.putObject("modern").put("url", modernUrl);
         servers.putObject("everything").put("url", "http://127.0.0.1:" + everythingPort + "/mcp");
-        try {
-            config = Files.createTempFile("mcp-servers-eras-", ".json");
-            mapper.writerWithDefaultPrettyPrinter().writeValue(config.toFile(), root);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        config = NodePeers.writeConfig("mcp-servers-eras-", root);
         return Map.of("mcp-gateway.config-file", config.toString(), CONFIG, config.toString(), MODERN_URL, modernUrl,
                 "mcp-gateway.config-reload-interval", "500ms");
     }
@@ -51,12 +42,6 @@ public class EraUpstreams implements QuarkusTestResourceLifecycleManager {
     public void stop() {
         NodePeers.stop(modern);
         NodePeers.stop(everything);
-        try {
-            if (config != null) {
-                Files.deleteIfExists(config);
-            }
-        } catch (IOException ignored) {
-            // A temp file left behind is harmless.
-        }
+        NodePeers.deleteQuietly(config);
     }
 }

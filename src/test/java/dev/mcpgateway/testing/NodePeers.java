@@ -13,6 +13,9 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 /** Finds and starts the pinned Node peers installed under src/test/node. */
 public final class NodePeers {
 
@@ -66,6 +69,28 @@ public final class NodePeers {
                 .redirectErrorStream(true);
         pb.environment().put("PORT", Integer.toString(port));
         return startAndWait(pb, "modern-upstream listening on", "modern-upstream:" + port);
+    }
+
+    /** Writes a gateway configuration (mcp-servers.json form) to a temporary file. */
+    public static Path writeConfig(String prefix, ObjectNode root) {
+        try {
+            Path file = Files.createTempFile(prefix, ".json");
+            new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(file.toFile(), root);
+            return file;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Deletes a file a test resource wrote; one left behind is harmless. */
+    public static void deleteQuietly(Path file) {
+        try {
+            if (file != null) {
+                Files.deleteIfExists(file);
+            }
+        } catch (IOException ignored) {
+            // A temp file left behind is harmless.
+        }
     }
 
     /** The command line of server-everything over stdio, for a config file. */
