@@ -14,6 +14,9 @@ import java.util.Map;
  * @param timeout how long a request to this backend may take before the client gets an error
  * @param forwardHeaders headers copied from the client's request to this backend's requests
  * @param tls how an {@code https://} upstream's certificate is checked
+ * @param isolation which client sessions share one process of a stdio backend
+ * @param inheritEnv names of the gateway's environment variables a stdio process also receives
+ *        (beyond the minimal set and its own {@code env})
  */
 public record BackendConfig(
         String name,
@@ -27,11 +30,28 @@ public record BackendConfig(
         ToolFilter tools,
         Duration timeout,
         List<ForwardHeader> forwardHeaders,
-        UpstreamTls tls) {
+        UpstreamTls tls,
+        StdioIsolation isolation,
+        List<String> inheritEnv) {
 
     public BackendConfig {
         forwardHeaders = forwardHeaders == null ? List.of() : List.copyOf(forwardHeaders);
         tls = tls == null ? UpstreamTls.DEFAULT : tls;
+        isolation = isolation == null ? StdioIsolation.SESSION : isolation;
+        inheritEnv = inheritEnv == null ? List.of() : List.copyOf(inheritEnv);
+    }
+
+    /** A backend with the default process isolation and no inherited environment. */
+    public BackendConfig(String name, TransportKind transport, String url, Map<String, String> headers, String command,
+            List<String> args, Map<String, String> env, String cwd, ToolFilter tools, Duration timeout,
+            List<ForwardHeader> forwardHeaders, UpstreamTls tls) {
+        this(name, transport, url, headers, command, args, env, cwd, tools, timeout, forwardHeaders, tls, null, null);
+    }
+
+    /** The same backend with another process isolation. */
+    public BackendConfig withIsolation(StdioIsolation newIsolation) {
+        return new BackendConfig(name, transport, url, headers, command, args, env, cwd, tools, timeout, forwardHeaders, tls,
+                newIsolation, inheritEnv);
     }
 
     /** A backend that forwards no client headers and checks TLS the default way. */

@@ -113,6 +113,67 @@ public interface GatewayConfig {
         /** Longest wait between restarts of a stdio upstream process that keeps dying. */
         @WithDefault("30s")
         Duration stdioRestartMaxBackoff();
+
+        /**
+         * Largest message accepted from an upstream: a stdio line, an SSE event, a JSON response
+         * body. A larger one fails the request with an error naming the backend.
+         */
+        @WithDefault("4M")
+        MemorySize maxMessageSize();
+
+        /** A stdio process serving one session or principal is stopped after this long unused. */
+        @WithDefault("10m")
+        Duration stdioIdleTimeout();
+
+        /**
+         * Most stdio processes one replica runs at once, over every backend; a session that would
+         * need another gets an error naming this setting.
+         */
+        @WithDefault("64")
+        int maxStdioProcesses();
+    }
+
+    /** Bounds on what clients may hold and feed (see docs/reliability.md). */
+    Limits limits();
+
+    interface Limits {
+        /**
+         * Bytes one SSE stream toward a client may have queued but unwritten. Past it the stream is
+         * closed; the client resumes by {@code Last-Event-ID} from the event log.
+         */
+        @WithDefault("1M")
+        MemorySize streamWriteQueue();
+
+        /** Time a client has to send a complete request head (request line and headers). */
+        @WithDefault("30s")
+        Duration headerTimeout();
+
+        /** Longest a request body may pause between bytes before the connection is closed. */
+        @WithDefault("30s")
+        Duration bodyStallTimeout();
+
+        /** Most connections one client address may hold open at once; 0 for no limit. */
+        @WithDefault("512")
+        int maxConnectionsPerAddress();
+
+        /** Most open sessions one principal may hold; {@code initialize} beyond it gets an error. 0 for no limit. */
+        @WithDefault("100")
+        int maxSessionsPerPrincipal();
+    }
+
+    /** The access log (category {@code dev.mcpgateway.access}). */
+    AccessLog accessLog();
+
+    interface AccessLog {
+        /** {@code text} (key=value with control characters escaped) or {@code json} (one object per line). */
+        @WithDefault("text")
+        AccessLogFormat format();
+    }
+
+    /** The choices for {@link AccessLog#format()}. */
+    enum AccessLogFormat {
+        TEXT,
+        JSON
     }
 
     /** Security settings shared by every route (the per-route ones live in the route's {@code auth}). */

@@ -197,17 +197,18 @@ public class McpRouter {
             }
             return openUpstreams(route, initializeParams(ProtocolVersions.LATEST, everyClientCapability()), principal)
                     .compose(opened -> {
-                Map<String, UpstreamSession> upstreams = opened.upstreams();
-                if (upstreams.isEmpty()) {
-                    return Future.failedFuture(new JsonRpcException(ErrorCodes.UPSTREAM_UNAVAILABLE,
-                            route.clients().isEmpty() ? "No backends are configured for " + route.path()
-                                    : "No backend could be reached"));
-                }
-                GatewaySession session = new GatewaySession(id, route.name(), principal.name(), ProtocolVersions.V2026_07_28,
-                        everyClientCapability(), null, upstreams, null, System.currentTimeMillis());
-                return store.put(session).recover(t -> Future.failedFuture(new StoreUnavailableException(t)))
-                        .map(v -> session);
-            });
+                        Map<String, UpstreamSession> upstreams = opened.upstreams();
+                        if (upstreams.isEmpty()) {
+                            return Future.failedFuture(new JsonRpcException(ErrorCodes.UPSTREAM_UNAVAILABLE,
+                                    route.clients().isEmpty() ? "No backends are configured for " + route.path()
+                                            : "No backend could be reached"));
+                        }
+                        GatewaySession session = new GatewaySession(id, route.name(), principal.name(),
+                                ProtocolVersions.V2026_07_28,
+                                everyClientCapability(), null, upstreams, null, System.currentTimeMillis());
+                        return store.put(session).recover(t -> Future.failedFuture(new StoreUnavailableException(t)))
+                                .map(v -> session);
+                    });
         });
     }
 

@@ -26,6 +26,7 @@ import dev.mcpgateway.config.ConfigFiles;
 import dev.mcpgateway.config.GatewayConfig;
 import dev.mcpgateway.config.GatewayModel;
 import dev.mcpgateway.config.RouteConfig;
+import dev.mcpgateway.upstream.ProcessBudget;
 import dev.mcpgateway.upstream.UpstreamClient;
 import dev.mcpgateway.upstream.UpstreamClients;
 import dev.mcpgateway.upstream.UpstreamOptions;
@@ -58,7 +59,8 @@ public class RouteTable {
         this.vertx = vertx;
         GatewayConfig.Upstream u = config.upstream();
         this.options = new UpstreamOptions(u.connectTimeout(), u.idleConnectionTimeout(), u.maxConnectionsPerBackend(),
-                u.stdioRestartMaxBackoff());
+                u.stdioRestartMaxBackoff(), u.maxMessageSize().asLongValue(), u.stdioIdleTimeout(),
+                new ProcessBudget(u.maxStdioProcesses()));
         if (config.configFile().isPresent()) {
             file = Path.of(config.configFile().get());
             try {

@@ -57,6 +57,15 @@ public interface UpstreamClient {
         return open(initializeParams);
     }
 
+    /**
+     * {@link #open(ObjectNode, java.util.Map)} for one owner: a client that shares processes or
+     * connections among sessions keeps each owner's traffic apart by it.
+     */
+    default Future<UpstreamSession> open(ObjectNode initializeParams, java.util.Map<String, String> extraHeaders,
+            UpstreamOwner owner) {
+        return open(initializeParams, extraHeaders);
+    }
+
     /** {@link #request(UpstreamSession, JsonRpcRequest, UpstreamSink)} with extra headers. */
     default Future<JsonRpcResponse> request(UpstreamSession session, JsonRpcRequest request, UpstreamSink sink,
             java.util.Map<String, String> extraHeaders) {
@@ -74,7 +83,6 @@ public interface UpstreamClient {
         return listen(session, lastEventId, sink);
     }
 
-    /** Ends the upstream session (best effort; never fails). */
     /**
      * Like {@link #listen}, naming the resources whose updates the caller wants: a 2026-07-28
      * upstream sends only what a subscription asks for. Earlier upstreams send what was subscribed
@@ -85,6 +93,7 @@ public interface UpstreamClient {
         return listen(session, null, sink, extraHeaders);
     }
 
+    /** Ends the upstream session (best effort; never fails). */
     Future<Void> close(UpstreamSession session);
 
     /** Releases connections and processes when the gateway stops or the backend is removed. */
