@@ -49,6 +49,7 @@ import dev.mcpgateway.session.UpstreamSession;
 import dev.mcpgateway.upstream.UpstreamClient;
 import dev.mcpgateway.upstream.UpstreamErrors;
 import dev.mcpgateway.upstream.UpstreamListener;
+import dev.mcpgateway.upstream.UpstreamOwner;
 import dev.mcpgateway.upstream.UpstreamSink;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -152,7 +153,8 @@ public class McpRouter {
         }
         upstreamParams.set("clientInfo", info);
 
-        return openUpstreams(route, upstreamParams, principal).compose(opened -> {
+        String sessionId = newSessionId();
+        return openUpstreams(route, upstreamParams, principal, owner(sessionId, principal)).compose(opened -> {
             Map<String, UpstreamSession> upstreams = opened.upstreams();
             if (upstreams.isEmpty()) {
                 String msg = route.clients().isEmpty() ? "No backends are configured for " + route.path()
@@ -160,7 +162,7 @@ public class McpRouter {
                 return Future.succeededFuture(new Initialized(null,
                         JsonRpcResponse.error(request.id(), new JsonRpcError(ErrorCodes.UPSTREAM_UNAVAILABLE, msg))));
             }
-            GatewaySession session = new GatewaySession(newSessionId(), route.name(), principal.name(), negotiated, clientCaps,
+            GatewaySession session = new GatewaySession(sessionId, route.name(), principal.name(), negotiated, clientCaps,
                     clientInfo, upstreams, null, System.currentTimeMillis());
             ObjectNode result = JSON.objectNode();
             result.put("protocolVersion", negotiated);
@@ -195,7 +197,8 @@ public class McpRouter {
             if (found != null) {
                 return Future.succeededFuture(found);
             }
-            return openUpstreams(route, initializeParams(ProtocolVersions.LATEST, everyClientCapability()), principal)
+            return openUpstreams(route, initializeParams(ProtocolVersions.LATEST, everyClientCapability()), principal,
+                    owner(id, principal))
                     .compose(opened -> {
                         Map<String, UpstreamSession> upstreams = opened.upstreams();
                         if (upstreams.isEmpty()) {
@@ -217,12 +220,11 @@ public class McpRouter {
     }
 
     /** Opens every backend of the route; the ones that fail are left out (and logged). */
-    private Future<Opened> openUpstreams(Route route, ObjectNode initializeParams, Principal principal) {
+    private Future<Opened> openUpstreams(Route route, ObjectNode initializeParams, Principal principal, UpstreamOwner owner) {
         List<UpstreamClient> clients = new ArrayList<>(route.clients());
         List<Future<UpstreamSession>> opening = new ArrayList<>(clients.size());
         for (UpstreamClient c : clients) {
-            ObjectNode forThisOne = initializeParams.deepCopy();
-            opening.add(credentials.headers(route.config(), c.config(), principal).compose(h -> c.open(forThisOne, h)));
+            opening.add(openBackend(route, c, initializeParams, principal, owner));
         }
         return Future.join(opening).transform(ignored -> {
             Map<String, UpstreamSession> upstreams = new LinkedHashMap<>();
@@ -238,6 +240,23 @@ public class McpRouter {
             }
             return Future.succeededFuture(new Opened(upstreams, failures));
         });
+    }
+
+    /**
+     * Opens one backend for one owner. Every upstream session the gateway opens goes through here
+     * (a new session, a backend added by a reload, a reopened session, a listen stream's own), so
+     * each gets the caller's credentials toward that backend and routes by its owner.
+     */
+    private Future<UpstreamSession> openBackend(Route route, UpstreamClient client, ObjectNode initializeParams,
+            Principal principal, UpstreamOwner owner) {
+        ObjectNode params = initializeParams.deepCopy();
+        return credentials.headers(route.config(), client.config(), principal).compose(h -> client.open(params, h, owner));
+    }
+
+    /** The keys a session's upstreams are kept apart by; the principal's is a keyed digest, never its name. */
+    private UpstreamOwner owner(String sessionId, Principal principal) {
+        return new UpstreamOwner(requestIds.derive("session\0" + sessionId),
+                principal.anonymous() ? null : requestIds.derive("principal\0" + principal.name()));
     }
 
     /** What the gateway sends upstream in {@code initialize}, as itself. */
@@ -571,7 +590,8 @@ public class McpRouter {
 
     private Future<JsonRpcResponse> list(Route route, GatewaySession original, Caller caller, JsonRpcRequest request,
             ListKind kind) {
-        return withCurrentBackends(route, original).compose(session -> listNow(route, session, caller, request, kind));
+        return withCurrentBackends(route, original, caller.principal())
+                .compose(session -> listNow(route, session, caller, request, kind));
     }
 
     /**
@@ -579,7 +599,7 @@ public class McpRouter {
      * by a configuration reload is opened on first listing (and remembered); one that fails to
      * open stays out until the next listing.
      */
-    private Future<GatewaySession> withCurrentBackends(Route route, GatewaySession session) {
+    private Future<GatewaySession> withCurrentBackends(Route route, GatewaySession session, Principal principal) {
         List<UpstreamClient> missing = new ArrayList<>();
         for (UpstreamClient c : route.clients()) {
             if (session.upstream(c.name()) == null) {
@@ -591,7 +611,9 @@ public class McpRouter {
         }
         List<Future<UpstreamSession>> opening = new ArrayList<>();
         for (UpstreamClient c : missing) {
-            opening.add(c.open(initializeParams(upstreamVersion(session), session.clientCapabilities())));
+            opening.add(
+                    openBackend(route, c, initializeParams(upstreamVersion(session), session.clientCapabilities()), principal,
+                            owner(session.id(), principal)));
         }
         return Future.join(opening).transform(ignored -> {
             Map<String, UpstreamSession> upstreams = new LinkedHashMap<>(session.upstreams());
@@ -824,7 +846,7 @@ public class McpRouter {
                         return Future.failedFuture(t);
                     }
                     LOG.infof("Backend %s ended session %s upstream; opening a new one", backend, session.id());
-                    return reopen(route, session, client, extra)
+                    return reopen(route, session, client, caller.principal())
                             .compose(fresh -> client.request(fresh, outgoing, interim, extra));
                 }).compose(r -> ModernMeta.inputRequired(r.result()) && !ProtocolVersions.isModern(session.protocolVersion())
                         ? inputRounds(route, session, upstream, client, outgoing, r, sink, extra, 1)
@@ -1019,13 +1041,13 @@ public class McpRouter {
         return sessionId + (requestId.isTextual() ? "\0s" : "\0n") + requestId.asText();
     }
 
-    private Future<UpstreamSession> reopen(Route route, GatewaySession session, UpstreamClient client,
-            Map<String, String> extra) {
-        return client.open(initializeParams(upstreamVersion(session), session.clientCapabilities()), extra).compose(fresh -> {
-            Map<String, UpstreamSession> upstreams = new LinkedHashMap<>(session.upstreams());
-            upstreams.put(client.name(), fresh);
-            return store.put(session.withUpstreams(upstreams)).map(v -> fresh);
-        });
+    private Future<UpstreamSession> reopen(Route route, GatewaySession session, UpstreamClient client, Principal principal) {
+        return openBackend(route, client, initializeParams(upstreamVersion(session), session.clientCapabilities()), principal,
+                owner(session.id(), principal)).compose(fresh -> {
+                    Map<String, UpstreamSession> upstreams = new LinkedHashMap<>(session.upstreams());
+                    upstreams.put(client.name(), fresh);
+                    return store.put(session.withUpstreams(upstreams)).map(v -> fresh);
+                });
     }
 
     /**
@@ -1251,21 +1273,22 @@ public class McpRouter {
                     return c.listenFor(u, uris, message -> relay(route, pooled, u, message, filter, sink), h)
                             .map(l -> (Runnable) l::close);
                 }
-                return c.open(initializeParams(ProtocolVersions.LATEST, null), h).compose(own -> {
-                    List<Future<JsonRpcResponse>> subscribed = new ArrayList<>();
-                    for (String uri : uris) {
-                        ObjectNode p = JSON.objectNode().put("uri", uri);
-                        subscribed.add(c.request(own, new JsonRpcRequest(JSON.textNode("subscribe-" + uri),
-                                McpMethods.RESOURCES_SUBSCRIBE, p), UpstreamSink.DISCARD, h));
-                    }
-                    return Future.join(subscribed).transform(ignored -> c.listen(own, null,
-                            message -> relay(route, pooled, own, message, filter, sink), h))
-                            .map(l -> (Runnable) () -> {
-                                l.close();
-                                c.close(own);
-                            })
-                            .onFailure(t -> c.close(own));
-                });
+                return c.open(initializeParams(ProtocolVersions.LATEST, null), h, owner(pooled.id(), caller.principal()))
+                        .compose(own -> {
+                            List<Future<JsonRpcResponse>> subscribed = new ArrayList<>();
+                            for (String uri : uris) {
+                                ObjectNode p = JSON.objectNode().put("uri", uri);
+                                subscribed.add(c.request(own, new JsonRpcRequest(JSON.textNode("subscribe-" + uri),
+                                        McpMethods.RESOURCES_SUBSCRIBE, p), UpstreamSink.DISCARD, h));
+                            }
+                            return Future.join(subscribed).transform(ignored -> c.listen(own, null,
+                                    message -> relay(route, pooled, own, message, filter, sink), h))
+                                    .map(l -> (Runnable) () -> {
+                                        l.close();
+                                        c.close(own);
+                                    })
+                                    .onFailure(t -> c.close(own));
+                        });
             }).onFailure(t -> LOG.infof("Backend %s: no change notifications for a listen stream: %s", u.backend(),
                     t.getMessage())));
         }
