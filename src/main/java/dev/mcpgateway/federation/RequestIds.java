@@ -10,10 +10,14 @@ import java.util.Base64;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 
+import dev.mcpgateway.config.GatewayConfig;
 import dev.mcpgateway.jsonrpc.JsonRpcCodec;
 
 /**
@@ -22,6 +26,7 @@ import dev.mcpgateway.jsonrpc.JsonRpcCodec;
  * HMAC-SHA256 over those and the client session: the reply can be routed by any replica without a
  * lookup, and a client cannot aim a reply at another backend or session.
  */
+@Singleton
 final class RequestIds {
 
     private static final String PREFIX = "mcpgw.";
@@ -37,6 +42,11 @@ final class RequestIds {
     }
 
     private final byte[] key;
+
+    @Inject
+    RequestIds(GatewayConfig config) {
+        this(config.signingKey().orElse(null));
+    }
 
     RequestIds(String secret) {
         if (secret == null || secret.isBlank()) {

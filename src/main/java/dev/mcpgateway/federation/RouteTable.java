@@ -26,6 +26,7 @@ import dev.mcpgateway.config.ConfigFiles;
 import dev.mcpgateway.config.GatewayConfig;
 import dev.mcpgateway.config.GatewayModel;
 import dev.mcpgateway.config.RouteConfig;
+import dev.mcpgateway.config.RouteSource;
 import dev.mcpgateway.upstream.ProcessBudget;
 import dev.mcpgateway.upstream.UpstreamClient;
 import dev.mcpgateway.upstream.UpstreamClients;
@@ -39,7 +40,7 @@ import io.vertx.core.Vertx;
  */
 @ApplicationScoped
 @Startup
-public class RouteTable {
+public class RouteTable implements RouteSource {
 
     private static final Logger LOG = Logger.getLogger(RouteTable.class);
 
@@ -159,7 +160,8 @@ public class RouteTable {
     private static boolean sameConnection(BackendConfig a, BackendConfig b) {
         return a.transport() == b.transport() && Objects.equals(a.url(), b.url()) && a.headers().equals(b.headers())
                 && Objects.equals(a.command(), b.command()) && a.args().equals(b.args()) && a.env().equals(b.env())
-                && Objects.equals(a.cwd(), b.cwd()) && a.timeout().equals(b.timeout()) && a.tls().equals(b.tls());
+                && Objects.equals(a.cwd(), b.cwd()) && a.timeout().equals(b.timeout()) && a.tls().equals(b.tls())
+                && a.isolation() == b.isolation() && a.inheritEnv().equals(b.inheritEnv());
     }
 
     /** Whether clients of the route could see a different set of tools, prompts or resources. */
@@ -202,6 +204,16 @@ public class RouteTable {
 
     public List<Route> routes() {
         return List.copyOf(byPath.values());
+    }
+
+    @Override
+    public List<RouteConfig> routeConfigs() {
+        return byPath.values().stream().map(Route::config).toList();
+    }
+
+    @Override
+    public void onRoutesChanged(Consumer<List<RouteConfig>> listener) {
+        onChange(change -> listener.accept(change.routes().stream().map(Route::config).toList()));
     }
 
     @PreDestroy

@@ -31,9 +31,25 @@ public final class ProtocolVersions {
         return version != null && SUPPORTED.contains(version);
     }
 
-    /** Whether a revision is one of the stateless ones (2026-07-28 and later). */
+    /**
+     * Whether a revision is one of the stateless ones (2026-07-28 and later). Only a revision, a
+     * date {@code YYYY-MM-DD}, is: anything else that happens to sort after it is no revision at all.
+     */
     public static boolean isModern(String version) {
-        return version != null && version.compareTo(V2026_07_28) >= 0;
+        return isRevision(version) && version.compareTo(V2026_07_28) >= 0;
+    }
+
+    /** Whether the text has the shape of a revision: {@code YYYY-MM-DD}. */
+    public static boolean isRevision(String version) {
+        if (version == null || version.length() != 10 || version.charAt(4) != '-' || version.charAt(7) != '-') {
+            return false;
+        }
+        for (int i = 0; i < 10; i++) {
+            if (i != 4 && i != 7 && (version.charAt(i) < '0' || version.charAt(i) > '9')) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Revisions compare as dates. */

@@ -18,8 +18,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mcpgateway.config.GatewayConfig;
 import dev.mcpgateway.config.OAuthConfig;
 import dev.mcpgateway.config.RouteConfig;
-import dev.mcpgateway.federation.Route;
-import dev.mcpgateway.federation.RouteTable;
+import dev.mcpgateway.config.RouteSource;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
@@ -41,12 +40,12 @@ public class ProtectedResourceMetadata {
     static final String AS_METADATA = "/.well-known/oauth-authorization-server";
     static final String OIDC_METADATA = "/.well-known/openid-configuration";
 
-    private final RouteTable routes;
+    private final RouteSource routes;
     private final AuthorizationServers servers;
     private final Cors cors;
 
     @Inject
-    public ProtectedResourceMetadata(RouteTable routes, AuthorizationServers servers, GatewayConfig config) {
+    public ProtectedResourceMetadata(RouteSource routes, AuthorizationServers servers, GatewayConfig config) {
         this.routes = routes;
         this.servers = servers;
         this.cors = new Cors(config.auth().corsOrigins().orElse(config.allowedOrigins()));
@@ -58,19 +57,19 @@ public class ProtectedResourceMetadata {
         for (String path : List.of(PRM, AS_METADATA, OIDC_METADATA)) {
             register(http, path, true);
         }
-        routes.routes().forEach(r -> register(http, r));
+        routes.routeConfigs().forEach(r -> register(http, r));
         // Routes added by a configuration reload get their documents at once.
-        routes.onChange(change -> change.routes().forEach(r -> register(http, r)));
+        routes.onRoutesChanged(changed -> changed.forEach(r -> register(http, r)));
     }
 
     private final Set<String> registered = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-    private void register(Router http, Route route) {
+    private void register(Router http, RouteConfig route) {
         register(http, route.path(), false);
         for (String prefix : List.of(PRM, AS_METADATA, OIDC_METADATA)) {
             register(http, prefix + route.path(), true);
         }
-        OAuthConfig oauth = route.config().security().oauth();
+        OAuthConfig oauth = route.security().oauth();
         String resourcePath = oauth == null ? null : resourcePath(oauth);
         if (resourcePath != null && !resourcePath.isEmpty() && !"/".equals(resourcePath)) {
             register(http, PRM + resourcePath, true);
@@ -92,21 +91,21 @@ public class ProtectedResourceMetadata {
     private void serve(RoutingContext ctx) {
         String path = ctx.request().path();
         if (path.startsWith(PRM)) {
-            Route route = routeFor(path.substring(PRM.length()));
+            RouteConfig route = routeFor(path.substring(PRM.length()));
             if (route == null) {
                 ctx.response().setStatusCode(404).end();
                 return;
             }
-            json(ctx, document(route.config(), ctx.request()).toString());
+            json(ctx, document(route, ctx.request()).toString());
             return;
         }
         String prefix = path.startsWith(AS_METADATA) ? AS_METADATA : OIDC_METADATA;
-        Route route = routeFor(path.substring(prefix.length()));
+        RouteConfig route = routeFor(path.substring(prefix.length()));
         if (route == null) {
             ctx.response().setStatusCode(404).end();
             return;
         }
-        String issuer = route.config().security().oauth().issuer();
+        String issuer = route.security().oauth().issuer();
         // An older (2025-03-26) client looks for the authorization server at the MCP server's
         // origin; it gets the real server's metadata, whose endpoints all point at that server.
         servers.metadata(issuer).onComplete(ar -> {
@@ -124,10 +123,10 @@ public class ProtectedResourceMetadata {
     }
 
     /** The route a well-known suffix names: by its path or its resource's path; bare means the default route. */
-    private Route routeFor(String suffix) {
-        List<Route> withOAuth = new ArrayList<>();
-        for (Route r : routes.routes()) {
-            OAuthConfig oauth = r.config().security().oauth();
+    private RouteConfig routeFor(String suffix) {
+        List<RouteConfig> withOAuth = new ArrayList<>();
+        for (RouteConfig r : routes.routeConfigs()) {
+            OAuthConfig oauth = r.security().oauth();
             if (oauth == null) {
                 continue;
             }

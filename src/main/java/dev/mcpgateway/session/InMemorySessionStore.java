@@ -63,6 +63,29 @@ public final class InMemorySessionStore implements SessionStore {
     }
 
     @Override
+    public Future<GatewaySession> putIfAbsent(GatewaySession session) {
+        long now = clock.getAsLong();
+        Entry mine = new Entry(session, now);
+        while (true) {
+            Entry found = sessions.putIfAbsent(session.id(), mine);
+            if (found == null) {
+                return Future.succeededFuture();
+            }
+            if (now - found.lastAccess <= idleMillis) {
+                found.lastAccess = now;
+                return Future.succeededFuture(found.session);
+            }
+            expire(session.id(), found);
+        }
+    }
+
+    @Override
+    public Future<Boolean> exists(String id) {
+        Entry e = sessions.get(id);
+        return Future.succeededFuture(e != null && clock.getAsLong() - e.lastAccess <= idleMillis);
+    }
+
+    @Override
     public Future<GatewaySession> remove(String id) {
         Entry e = sessions.remove(id);
         return Future.succeededFuture(e == null ? null : e.session);

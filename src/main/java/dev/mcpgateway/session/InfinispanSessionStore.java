@@ -74,6 +74,17 @@ final class InfinispanSessionStore implements SessionStore {
     }
 
     @Override
+    public Future<GatewaySession> putIfAbsent(GatewaySession session) {
+        return caches.run(sessions, c -> c.withFlags(Flag.FORCE_RETURN_VALUE).putIfAbsentAsync(session.id(), session, -1,
+                TimeUnit.MILLISECONDS, idleMillis, TimeUnit.MILLISECONDS));
+    }
+
+    @Override
+    public Future<Boolean> exists(String id) {
+        return caches.run(sessions, c -> c.containsKeyAsync(id));
+    }
+
+    @Override
     public Future<GatewaySession> remove(String id) {
         return caches.run(sessions, c -> c.withFlags(Flag.FORCE_RETURN_VALUE).removeAsync(id));
     }

@@ -16,6 +16,17 @@ public interface SessionStore {
     /** Stores a new session or replaces one. */
     Future<Void> put(GatewaySession session);
 
+    /**
+     * Stores a session unless one with its id exists; answers the one already stored, or null when
+     * this one was stored. Two replicas opening the same shared session at once keep one.
+     */
+    Future<GatewaySession> putIfAbsent(GatewaySession session);
+
+    /** Whether the session is live, without counting as activity where the store can tell. */
+    default Future<Boolean> exists(String id) {
+        return get(id).map(s -> s != null);
+    }
+
     /** Removes a session; answers the removed one, or null when there was none. */
     Future<GatewaySession> remove(String id);
 

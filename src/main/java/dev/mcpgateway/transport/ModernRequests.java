@@ -147,7 +147,7 @@ public class ModernRequests {
                     + " does not exist in revision " + version, null));
             return;
         }
-        router.pooledSession(route, caller.principal()).onComplete(ar -> {
+        router.pooledSession(route, caller.principal(), caps).onComplete(ar -> {
             if (ar.failed()) {
                 if (ar.cause() instanceof StoreUnavailableException) {
                     McpHttpHandler.storeUnavailable(ctx);

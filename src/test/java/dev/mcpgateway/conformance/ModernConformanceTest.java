@@ -34,7 +34,11 @@ import io.quarkus.test.junit.QuarkusTest;
 @WithTestResource(ModernConformanceUpstream.class)
 class ModernConformanceTest {
 
-    static final Path REPORT = Path.of("docs/conformance-2026-07-28.md");
+    /**
+     * Written under target/ so a test run leaves the checkout as it was; {@code -Dconformance.docs=true}
+     * writes docs/ instead, to publish a new report.
+     */
+    static final Path REPORT = Path.of(Boolean.getBoolean("conformance.docs") ? "docs" : "target", "conformance-2026-07-28.md");
     /** The 37 scored scenarios of the 2026-07-28 set, 3 pending ones and 10 of the tasks extension. */
     static final int MIN_SCENARIOS = 50;
     static final String TASKS_REASON = "the io.modelcontextprotocol/tasks extension (not scored): the test upstream"

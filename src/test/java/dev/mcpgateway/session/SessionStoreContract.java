@@ -92,6 +92,29 @@ abstract class SessionStoreContract {
     }
 
     @Test
+    void putIfAbsentKeepsTheFirstSession() {
+        SessionStore store = store();
+        GatewaySession first = session(newId());
+        GatewaySession second = first.withLogLevel("debug");
+        assertThat(result(store.putIfAbsent(first))).isNull();
+        assertThat(result(store.putIfAbsent(second))).isEqualTo(first);
+        assertThat(result(store.get(first.id())).logLevel()).isNull();
+        assertThat(result(store.exists(first.id()))).isTrue();
+        assertThat(result(store.exists(newId()))).isFalse();
+    }
+
+    @Test
+    void putIfAbsentStoresOverAnExpiredSession() {
+        SessionStore store = store();
+        GatewaySession first = session(newId());
+        result(store.putIfAbsent(first));
+        pass(idle().plusMillis(idle().toMillis() / 2 + 100));
+        expireIdleSessions(store);
+        assertThat(result(store.putIfAbsent(first.withLogLevel("info")))).isNull();
+        assertThat(result(store.get(first.id())).logLevel()).isEqualTo("info");
+    }
+
+    @Test
     void removeAnswersTheRemovedSessionOnce() {
         SessionStore store = store();
         GatewaySession s = session(newId());

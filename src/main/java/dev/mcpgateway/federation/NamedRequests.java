@@ -1,0 +1,213 @@
+package dev.mcpgateway.federation;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.mcpgateway.config.BackendConfig;
+import dev.mcpgateway.jsonrpc.ErrorCodes;
+import dev.mcpgateway.jsonrpc.JsonRpcException;
+import dev.mcpgateway.jsonrpc.JsonRpcRequest;
+import dev.mcpgateway.jsonrpc.JsonRpcResponse;
+import dev.mcpgateway.jsonrpc.McpMethods;
+import dev.mcpgateway.security.Caller;
+import dev.mcpgateway.security.InsufficientScopeException;
+import dev.mcpgateway.security.ToolAuthorizer;
+import dev.mcpgateway.session.GatewaySession;
+import dev.mcpgateway.session.SessionStore;
+import dev.mcpgateway.session.UpstreamSession;
+import io.vertx.core.Future;
+
+/**
+ * Requests that name what they act on (a tool, prompt, resource, task or completion reference):
+ * resolved to one backend, checked against the route's filters and authorization rules, renamed
+ * for the backend and forwarded; and {@code logging/setLevel}, which goes to every backend.
+ */
+@Singleton
+class NamedRequests {
+
+    private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
+
+    private final ToolAuthorizer authorizer;
+    private final Forwarder forwarder;
+    private final Catalog catalog;
+    private final SessionStore store;
+
+    @Inject
+    NamedRequests(ToolAuthorizer authorizer, Forwarder forwarder, Catalog catalog, SessionStore store) {
+        this.authorizer = authorizer;
+        this.forwarder = forwarder;
+        this.catalog = catalog;
+        this.store = store;
+    }
+
+    Future<JsonRpcResponse> callTool(Route route, GatewaySession session, Caller caller, JsonRpcRequest request,
+            ClientSink sink) {
+        String name = requireText(request, "name");
+        return catalog.resolveName(route, session, caller, name, Catalog.Kind.TOOLS).compose(t -> {
+            BackendConfig backend = t == null ? null : route.config().backend(t.backend());
+            if (t == null || backend == null || !backend.tools().allows(t.name())) {
+                // A filtered tool is refused exactly like one that does not exist: nothing leaks.
+                throw new JsonRpcException(ErrorCodes.INVALID_PARAMS, "Unknown tool: " + name);
+            }
+            authorize(route, caller, request, t.backend(), "tool", t.name(), request.params().get("arguments"), name);
+            request.params().put("name", t.name());
+            return forwarder.forward(route, session, caller, t.backend(), request, sink)
+                    .map(r -> prefixTaskId(t.backend(), r));
+        });
+    }
+
+    Future<JsonRpcResponse> getPrompt(Route route, GatewaySession session, Caller caller, JsonRpcRequest request,
+            ClientSink sink) {
+        String name = requireText(request, "name");
+        return catalog.resolveName(route, session, caller, name, Catalog.Kind.PROMPTS).compose(t -> {
+            if (t == null || !session.upstream(t.backend()).has("prompts")) {
+                throw new JsonRpcException(ErrorCodes.INVALID_PARAMS, "Unknown prompt: " + name);
+            }
+            authorize(route, caller, request, t.backend(), "prompt", t.name(), request.params().get("arguments"), name);
+            request.params().put("name", t.name());
+            return forwarder.forward(route, session, caller, t.backend(), request, sink);
+        });
+    }
+
+    /** {@code resources/read}, {@code resources/subscribe} and {@code resources/unsubscribe}. */
+    Future<JsonRpcResponse> byUri(Route route, GatewaySession session, Caller caller, JsonRpcRequest request,
+            ClientSink sink) {
+        String uri = requireText(request, "uri");
+        return catalog.resolveUri(route, session, caller, uri).compose(t -> {
+            if (t == null || !session.upstream(t.backend()).has("resources")) {
+                throw new JsonRpcException(ErrorCodes.RESOURCE_NOT_FOUND, "Resource not found: " + uri);
+            }
+            authorize(route, caller, request, t.backend(), "resource", t.name(), null, uri);
+            request.params().put("uri", t.name());
+            String backend = t.backend();
+            return forwarder.forward(route, session, caller, backend, request, sink)
+                    .map(r -> McpMethods.RESOURCES_READ.equals(request.method()) ? rewriteContents(route, backend, r) : r);
+        });
+    }
+
+    /** {@code tasks/get}, {@code tasks/result} and {@code tasks/cancel}: task ids carry their backend. */
+    Future<JsonRpcResponse> byTask(Route route, GatewaySession session, Caller caller, JsonRpcRequest request,
+            ClientSink sink) {
+        String taskId = requireText(request, "taskId");
+        Names.Qualified q = Names.splitName(taskId);
+        if (q == null || session.upstream(q.backend()) == null) {
+            throw new JsonRpcException(ErrorCodes.INVALID_PARAMS, "Invalid params: unknown task " + taskId);
+        }
+        request.params().put("taskId", q.name());
+        return forwarder.forward(route, session, caller, q.backend(), request, sink)
+                .map(r -> McpMethods.TASKS_RESULT.equals(request.method()) ? r : prefixTaskId(q.backend(), r));
+    }
+
+    Future<JsonRpcResponse> complete(Route route, GatewaySession session, Caller caller, JsonRpcRequest request,
+            ClientSink sink) {
+        JsonNode ref = request.params() == null ? null : request.params().get("ref");
+        if (!(ref instanceof ObjectNode refObj)) {
+            throw new JsonRpcException(ErrorCodes.INVALID_PARAMS, "Invalid params: \"ref\" is required");
+        }
+        String type = refObj.path("type").asText("");
+        Future<Catalog.Target> target;
+        String field;
+        if ("ref/prompt".equals(type)) {
+            String name = refObj.path("name").asText(null);
+            field = "name";
+            target = name == null ? Future.succeededFuture()
+                    : catalog.resolveName(route, session, caller, name, Catalog.Kind.PROMPTS);
+        } else if ("ref/resource".equals(type)) {
+            String uri = refObj.path("uri").asText(null);
+            field = "uri";
+            target = uri == null ? Future.succeededFuture() : catalog.resolveUri(route, session, caller, uri);
+        } else {
+            throw new JsonRpcException(ErrorCodes.INVALID_PARAMS, "Invalid params: unknown ref type \"" + type + "\"");
+        }
+        return target.compose(t -> {
+            if (t == null) {
+                throw new JsonRpcException(ErrorCodes.INVALID_PARAMS, "Invalid params: unknown reference " + refObj);
+            }
+            if (!session.upstream(t.backend()).has("completions")) {
+                return Future.succeededFuture(JsonRpcResponse.result(request.id(), emptyCompletion()));
+            }
+            ObjectNode newRef = refObj.deepCopy();
+            newRef.put(field, t.name());
+            request.params().set("ref", newRef);
+            return forwarder.forward(route, session, caller, t.backend(), request, sink);
+        });
+    }
+
+    Future<JsonRpcResponse> setLevel(Route route, GatewaySession session, Caller caller, JsonRpcRequest request) {
+        String level = requireText(request, "level");
+        List<Future<JsonRpcResponse>> sent = new ArrayList<>();
+        for (UpstreamSession u : session.upstreamList()) {
+            if (u.has("logging")) {
+                sent.add(forwarder.forward(route, session, caller, u.backend(), request, ClientSink.DISCARD));
+            }
+        }
+        return Future.join(sent)
+                .transform(ignored -> store.put(session.withLogLevel(level)))
+                .map(v -> JsonRpcResponse.result(request.id(), JSON.objectNode()));
+    }
+
+    /** Refuses a call an authorization rule denies: 403 step-up when a scope would allow it. */
+    private void authorize(Route route, Caller caller, JsonRpcRequest request, String backend, String kind, String name,
+            JsonNode arguments, String shownName) {
+        ToolAuthorizer.Decision d = authorizer.decide(route.config(), caller.principal(), request.method(), backend, kind, name,
+                arguments, caller.headers());
+        if (d.allowed()) {
+            return;
+        }
+        JsonRpcException refused = new JsonRpcException(ErrorCodes.FORBIDDEN, "Forbidden: not allowed to use " + shownName);
+        if (!d.scopes().isEmpty()) {
+            throw new InsufficientScopeException(d.scopes(), refused);
+        }
+        throw refused;
+    }
+
+    /** Task ids always carry their backend: they are opaque, so nothing is lost. */
+    private static JsonRpcResponse prefixTaskId(String backend, JsonRpcResponse r) {
+        if (r.result() instanceof ObjectNode res) {
+            if (res.get("task") instanceof ObjectNode task && task.hasNonNull("taskId")) {
+                task.put("taskId", Names.prefixName(backend, task.get("taskId").asText()));
+                return r.changed();
+            }
+            if (res.hasNonNull("taskId")) {
+                res.put("taskId", Names.prefixName(backend, res.get("taskId").asText()));
+                return r.changed();
+            }
+        }
+        return r;
+    }
+
+    private static JsonRpcResponse rewriteContents(Route route, String backend, JsonRpcResponse response) {
+        if (!route.config().prefixed() || response.result() == null) {
+            return response;
+        }
+        for (JsonNode c : response.result().path("contents")) {
+            if (c instanceof ObjectNode o && o.hasNonNull("uri")) {
+                o.put("uri", Names.prefixUri(backend, o.get("uri").asText()));
+            }
+        }
+        return response.changed();
+    }
+
+    private static ObjectNode emptyCompletion() {
+        ObjectNode result = JSON.objectNode();
+        ObjectNode completion = result.putObject("completion");
+        completion.putArray("values");
+        completion.put("hasMore", false);
+        return result;
+    }
+
+    static String requireText(JsonRpcRequest request, String field) {
+        String v = request.paramText(field);
+        if (v == null) {
+            throw new JsonRpcException(ErrorCodes.INVALID_PARAMS, "Invalid params: \"" + field + "\" must be a string");
+        }
+        return v;
+    }
+}

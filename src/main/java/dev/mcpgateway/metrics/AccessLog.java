@@ -1,0 +1,111 @@
+package dev.mcpgateway.metrics;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
+
+import org.jboss.logging.Logger;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.mcpgateway.config.GatewayConfig;
+
+/**
+ * One line per MCP request in the category {@code dev.mcpgateway.access}: {@code key=value} text
+ * or a JSON object. Values come from clients and upstreams (tool names, ids), so every control
+ * character is escaped and a text value that could pass for another field is quoted: one request
+ * is always exactly one line.
+ */
+@Singleton
+public class AccessLog {
+
+    private static final Logger ACCESS = Logger.getLogger("dev.mcpgateway.access");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final boolean json;
+
+    @Inject
+    public AccessLog(GatewayConfig config) {
+        this(config.accessLog().format() == GatewayConfig.AccessLogFormat.JSON);
+    }
+
+    AccessLog(boolean json) {
+        this.json = json;
+    }
+
+    public boolean enabled() {
+        return ACCESS.isInfoEnabled();
+    }
+
+    /** Logs one request; {@code null} values are written as {@code -}. */
+    public void request(String method, String name, String backend, String session, String principal, String outcome,
+            double durationMillis) {
+        if (!enabled()) {
+            return;
+        }
+        Map<String, String> fields = new LinkedHashMap<>();
+        fields.put("method", method);
+        fields.put("name", name);
+        fields.put("backend", backend);
+        fields.put("session", session);
+        fields.put("principal", principal);
+        fields.put("outcome", outcome);
+        ACCESS.info(format(fields, durationMillis));
+    }
+
+    String format(Map<String, String> fields, double durationMillis) {
+        if (json) {
+            ObjectNode line = JSON.createObjectNode();
+            fields.forEach((k, v) -> line.put(k, v == null ? "-" : v));
+            line.put("duration_ms", Math.round(durationMillis * 1000) / 1000.0);
+            try {
+                // Jackson escapes control characters in JSON strings.
+                return JSON.writeValueAsString(line);
+            } catch (JsonProcessingException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        StringBuilder out = new StringBuilder(128);
+        fields.forEach((k, v) -> out.append(k).append('=').append(text(v)).append(' '));
+        out.append("duration_ms=").append(String.format(java.util.Locale.ROOT, "%.3f", durationMillis));
+        return out.toString();
+    }
+
+    /** A value as one token: control characters escaped, quoted when it holds a space, quote or '='. */
+    static String text(String value) {
+        if (value == null || value.isEmpty()) {
+            return "-";
+        }
+        StringBuilder b = new StringBuilder(value.length() + 2);
+        boolean quote = false;
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            switch (c) {
+                case '\n' -> b.append("\\n");
+                case '\r' -> b.append("\\r");
+                case '\t' -> b.append("\\t");
+                case '\\' -> b.append("\\\\");
+                case '"' -> {
+                    b.append("\\\"");
+                    quote = true;
+                }
+                case ' ', '=' -> {
+                    b.append(c);
+                    quote = true;
+                }
+                default -> {
+                    if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0) || c == '\u2028' || c == '\u2029') {
+                        b.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        b.append(c);
+                    }
+                }
+            }
+        }
+        return quote ? "\"" + b + "\"" : b.toString();
+    }
+}
