@@ -80,8 +80,20 @@ class SessionOpener {
                     config.serverName() + " for " + clientInfo.get("name").asText());
         }
         String sessionId = newSessionId();
-        return admit(principal, sessionId)
-                .compose(v -> openUpstreams(route, upstreamParams, principal, owner(sessionId, principal)))
+        return admit(principal, sessionId).compose(admitted -> {
+            if (!admitted) {
+                return Future.succeededFuture(new McpRouter.Initialized(null, JsonRpcResponse.error(request.id(),
+                        new JsonRpcError(ErrorCodes.INVALID_REQUEST, "Too many sessions: this principal already holds "
+                                + config.limits().maxSessionsPerPrincipal()
+                                + " open sessions (mcp-gateway.limits.max-sessions-per-principal); end one with DELETE first"))));
+            }
+            return open(route, request, principal, sessionId, negotiated, clientCaps, clientInfo, upstreamParams);
+        });
+    }
+
+    private Future<McpRouter.Initialized> open(Route route, JsonRpcRequest request, Principal principal, String sessionId,
+            String negotiated, JsonNode clientCaps, JsonNode clientInfo, ObjectNode upstreamParams) {
+        return openUpstreams(route, upstreamParams, principal, owner(sessionId, principal))
                 .compose(opened -> {
                     Map<String, UpstreamSession> upstreams = opened.upstreams();
                     if (upstreams.isEmpty()) {
@@ -107,17 +119,20 @@ class SessionOpener {
 
     /**
      * Counts a new session against its principal's limit ({@code mcp-gateway.limits.max-sessions-per-principal},
-     * per replica). At the limit, sessions that ended meanwhile are forgotten first.
+     * per replica). At the limit, sessions that ended meanwhile are forgotten first. False when the
+     * principal is at its limit.
      */
-    private Future<Void> admit(Principal principal, String sessionId) {
+    private Future<Boolean> admit(Principal principal, String sessionId) {
         int max = config.limits().maxSessionsPerPrincipal();
         if (max <= 0 || principal.anonymous()) {
-            return Future.succeededFuture();
+            return Future.succeededFuture(true);
         }
         Set<String> mine = byPrincipal.computeIfAbsent(principal.name(), k -> ConcurrentHashMap.newKeySet());
-        if (mine.size() < max) {
-            mine.add(sessionId);
-            return Future.succeededFuture();
+        synchronized (mine) {
+            if (mine.size() < max) {
+                mine.add(sessionId);
+                return Future.succeededFuture(true);
+            }
         }
         List<String> known = List.copyOf(mine);
         List<Future<Boolean>> live = new ArrayList<>(known.size());
@@ -128,15 +143,14 @@ class SessionOpener {
                     mine.remove(known.get(i));
                 }
             }
-            if (mine.size() >= max) {
-                LOG.warnf("Refused a new session: principal already holds %d (mcp-gateway.limits.max-sessions-per-principal)",
-                        mine.size());
-                return Future.failedFuture(new JsonRpcException(ErrorCodes.INVALID_REQUEST,
-                        "Too many sessions: this principal already holds " + mine.size()
-                                + " open sessions (mcp-gateway.limits.max-sessions-per-principal); end one with DELETE first"));
+            synchronized (mine) {
+                if (mine.size() < max) {
+                    mine.add(sessionId);
+                    return Future.succeededFuture(true);
+                }
             }
-            mine.add(sessionId);
-            return Future.succeededFuture();
+            LOG.warnf("Refused a new session: a principal holds %d (mcp-gateway.limits.max-sessions-per-principal)", max);
+            return Future.succeededFuture(false);
         });
     }
 
