@@ -127,7 +127,9 @@ class Subscriptions {
                 }
                 // No capabilities: a listen stream cannot answer a server request.
                 ObjectNode params = opener.initializeParams(ProtocolVersions.LATEST, null);
-                return opener.openBackend(route, c, params, caller.principal(), opener.owner(pooled.id(), caller.principal()))
+                // An owner of its own: closing this stream's upstream session must not end the pool's.
+                return opener.openBackend(route, c, params, caller.principal(),
+                        opener.owner(pooled.id() + "/listen", caller.principal()))
                         .compose(own -> ownStream(route, pooled, c, own, uris, filter, sink, h));
             }).onFailure(t -> LOG.infof("Backend %s: no change notifications for a listen stream: %s", u.backend(),
                     t.getMessage())));

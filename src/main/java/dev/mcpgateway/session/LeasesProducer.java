@@ -1,6 +1,7 @@
 package dev.mcpgateway.session;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.inject.Produces;
 
 import org.infinispan.client.hotrod.RemoteCacheManager;
@@ -14,10 +15,10 @@ public class LeasesProducer {
 
     @Produces
     @ApplicationScoped
-    Leases leases(GatewayConfig config, Vertx vertx, RemoteCacheManager infinispan) {
+    Leases leases(GatewayConfig config, Vertx vertx, Instance<RemoteCacheManager> infinispan) {
         if (config.store() == StoreKind.INFINISPAN) {
-            // The cache manager is a lazy proxy: nothing connects unless the store is Infinispan.
-            return new InfinispanLeases(() -> infinispan, vertx, config.sessionIdleTimeout(),
+            // Looked up only here: with the memory store the Infinispan client is never created.
+            return new InfinispanLeases(infinispan::get, vertx, config.sessionIdleTimeout(),
                     InfinispanCaches.DEFAULT_OPERATION_TIMEOUT);
         }
         return new InMemoryLeases();

@@ -21,14 +21,14 @@ import io.vertx.core.Vertx;
 public class SessionStoreProducer {
 
     /**
-     * @param infinispan the Quarkus Infinispan client: a lazy proxy, so nothing connects until a
-     *        method is called on it, which only the Infinispan store and log do
+     * @param infinispan the Quarkus Infinispan client, looked up only by the Infinispan store and log:
+     *        with the memory store it is never created (and never looks for its configuration)
      */
     @Produces
     @ApplicationScoped
-    SessionStore sessionStore(GatewayConfig config, Vertx vertx, RemoteCacheManager infinispan) {
+    SessionStore sessionStore(GatewayConfig config, Vertx vertx, Instance<RemoteCacheManager> infinispan) {
         if (config.store() == StoreKind.INFINISPAN) {
-            InfinispanSessionStore store = new InfinispanSessionStore(() -> infinispan, vertx, config.sessionIdleTimeout(),
+            InfinispanSessionStore store = new InfinispanSessionStore(infinispan::get, vertx, config.sessionIdleTimeout(),
                     InfinispanCaches.DEFAULT_OPERATION_TIMEOUT);
             store.connect();
             return store;
@@ -40,9 +40,9 @@ public class SessionStoreProducer {
 
     @Produces
     @ApplicationScoped
-    EventLog eventLog(GatewayConfig config, Vertx vertx, RemoteCacheManager infinispan) {
+    EventLog eventLog(GatewayConfig config, Vertx vertx, Instance<RemoteCacheManager> infinispan) {
         if (config.store() == StoreKind.INFINISPAN) {
-            InfinispanEventLog log = new InfinispanEventLog(() -> infinispan, vertx, config.maxEventsPerStream(),
+            InfinispanEventLog log = new InfinispanEventLog(infinispan::get, vertx, config.maxEventsPerStream(),
                     config.sessionIdleTimeout(), InfinispanCaches.DEFAULT_OPERATION_TIMEOUT);
             log.connect();
             vertx.setPeriodic(sweepEvery(config), id -> log.keepAlive());
