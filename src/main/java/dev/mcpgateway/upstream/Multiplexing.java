@@ -46,6 +46,14 @@ final class Multiplexing {
         return 0;
     }
 
+    /** A failure as the JSON-RPC error a caller gets, naming the backend. */
+    static dev.mcpgateway.jsonrpc.JsonRpcException asJsonRpc(String backend, Throwable t) {
+        if (t instanceof dev.mcpgateway.jsonrpc.JsonRpcException e) {
+            return e;
+        }
+        return UpstreamErrors.unavailable(backend, t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage());
+    }
+
     /** The context to complete a caller's futures on. */
     static Context callerContext(Vertx vertx) {
         Context current = Vertx.currentContext();
