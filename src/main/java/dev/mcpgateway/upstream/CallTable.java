@@ -1,5 +1,6 @@
 package dev.mcpgateway.upstream;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -206,7 +207,7 @@ final class CallTable {
         try {
             messages = JsonRpcCodec.decodeAll(JsonRpcCodec.parseTree(json));
         } catch (JsonRpcException e) {
-            String text = new String(json, 0, Math.min(json.length, 200), java.nio.charset.StandardCharsets.UTF_8);
+            String text = new String(json, 0, Math.min(json.length, 200), StandardCharsets.UTF_8);
             LOG.warnf("Backend %s sent a message that is not JSON-RPC (%s): %s%s", backend, e.getMessage(), text,
                     json.length > 200 ? "…" : "");
             return;
