@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.mcpgateway.config.BackendConfig;
+import dev.mcpgateway.config.StdioIsolation;
 import dev.mcpgateway.jsonrpc.JsonRpcException;
 import dev.mcpgateway.jsonrpc.JsonRpcMessage;
 import dev.mcpgateway.jsonrpc.JsonRpcRequest;
@@ -285,15 +286,20 @@ final class StdioSlot implements StdioProcess.Events {
     }
 
     /**
-     * Every process is offered what the gateway can route back to a client, at the newest revision,
-     * whichever session happened to start it: a replica that starts it later knows no more.
+     * A process of one session is offered what that session's client can do, so the server never
+     * asks it for what it cannot answer. A process several sessions share, or one started without
+     * the session's own initialize (on a replica that never saw it), is offered what the gateway can
+     * route back to a client. Always at the newest revision.
      */
-    private static ObjectNode initParams(ObjectNode params) {
+    private ObjectNode initParams(ObjectNode params) {
         ObjectNode p = params == null ? JsonNodeFactory.instance.objectNode() : params.deepCopy();
         if (!p.has("clientInfo")) {
             p.putObject("clientInfo").put("name", "mcp-gateway").put("version", "1");
         }
         p.put("protocolVersion", ProtocolVersions.LATEST);
+        if (config.isolation() == StdioIsolation.SESSION && p.get("capabilities") instanceof ObjectNode) {
+            return p;
+        }
         ObjectNode caps = p.putObject("capabilities");
         caps.putObject("sampling");
         ObjectNode elicitation = caps.putObject("elicitation");
