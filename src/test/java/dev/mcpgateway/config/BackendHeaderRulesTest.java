@@ -94,4 +94,12 @@ class BackendHeaderRulesTest {
         assertThat(yaml(", securityPolicy: {apiKey: {inline: k, header: Authorization}}").routes().get(0).backend("local")
                 .headers()).containsEntry("Authorization", "Bearer k");
     }
+
+    @Test
+    void theSetsAreCaseInsensitiveConstants() {
+        assertThat(HeaderRules.HOP_BY_HOP).contains("connection", "CONTENT-LENGTH", "Host", "te", "proxy-connection");
+        assertThat(HeaderRules.GATEWAY_OWNED).contains("mcp-session-id", "LAST-EVENT-ID", "authorization", "mcp-name");
+        assertThat(HeaderRules.HOP_BY_HOP).doesNotContain("X-Tenant", "Authorization");
+        assertThat(HeaderRules.GATEWAY_OWNED).doesNotContain("X-Tenant", "Host");
+    }
 }
