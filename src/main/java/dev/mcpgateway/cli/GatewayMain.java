@@ -1,10 +1,12 @@
 package dev.mcpgateway.cli;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
+import dev.mcpgateway.cluster.StartupChecks;
 import dev.mcpgateway.config.ConfigException;
 import dev.mcpgateway.config.ConfigFiles;
 import io.quarkus.runtime.Quarkus;
@@ -12,7 +14,8 @@ import io.quarkus.runtime.annotations.QuarkusMain;
 
 /**
  * {@code run --mcp-config FILE [--port N] [--host ADDR]} or {@code run ROUTES.yaml}. Validates the
- * configuration before the HTTP server starts, so a bad file exits non-zero without ever listening.
+ * configuration before the HTTP server starts, so a bad file (or a cluster replica without its
+ * signing key) exits with 1 without ever listening or connecting.
  */
 @QuarkusMain
 public final class GatewayMain {
@@ -46,8 +49,8 @@ public final class GatewayMain {
      */
     static int prepare(String[] args, PrintStream out, PrintStream err) {
         if (args.length == 0) {
-            // quarkus dev and tests start without a command; configuration comes from properties.
-            return -1;
+            // quarkus dev, tests and containers start without a command; configuration comes from properties.
+            return checkSettings(err);
         }
         Options options;
         try {
@@ -68,6 +71,10 @@ public final class GatewayMain {
             err.println("mcp-gateway: invalid configuration: " + e.getMessage());
             return 1;
         }
+        int settings = checkSettings(err);
+        if (settings >= 0) {
+            return settings;
+        }
         System.setProperty("mcp-gateway.config-file", file.toString());
         if (options.port() != null) {
             System.setProperty("quarkus.http.port", options.port().toString());
@@ -76,6 +83,24 @@ public final class GatewayMain {
             System.setProperty("quarkus.http.host", options.host());
         }
         return -1;
+    }
+
+    /**
+     * Settings without which this process must not start, checked before anything connects (a
+     * replica of a cluster without the shared signing key). Answers -1 to go on, or 1.
+     */
+    static int checkSettings(PrintStream err) {
+        List<String> problems;
+        try {
+            problems = StartupChecks.problems(LauncherConfig.read());
+        } catch (IOException | RuntimeException e) {
+            err.println("mcp-gateway: invalid configuration: cannot read the settings: " + e.getMessage());
+            return 1;
+        }
+        for (String p : problems) {
+            err.println("mcp-gateway: invalid configuration: " + p);
+        }
+        return problems.isEmpty() ? -1 : 1;
     }
 
     /** Null for --help. */

@@ -1,12 +1,19 @@
 package dev.mcpgateway.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 
@@ -59,6 +66,55 @@ class GatewayMainTest {
                 System.clearProperty("quarkus.http.port");
             } else {
                 System.setProperty("quarkus.http.port", before);
+            }
+        }
+    }
+
+    /** Defect 10: a cluster replica without the shared signing key stops before it connects to anything. */
+    @Test
+    void aClusterReplicaWithoutASigningKeyStopsAtTheLauncher() throws Exception {
+        Path ok = Files.createTempFile("ok", ".json");
+        Files.writeString(ok, "{\"mcpServers\":{\"x\":{\"command\":\"true\"}}}");
+        System.setProperty("mcp-gateway.store", "infinispan");
+        try {
+            Outcome noKey = prepare("run", "--mcp-config", ok.toString());
+            assertThat(noKey.code()).isEqualTo(1);
+            assertThat(noKey.err()).contains("invalid configuration").contains("mcp-gateway.signing-key");
+            System.setProperty("mcp-gateway.signing-key", "a-shared-secret-for-every-replica");
+            assertThat(prepare("run", "--mcp-config", ok.toString()).code()).isEqualTo(-1);
+        } finally {
+            System.clearProperty("mcp-gateway.store");
+            System.clearProperty("mcp-gateway.signing-key");
+            System.clearProperty("mcp-gateway.config-file");
+        }
+    }
+
+    /**
+     * The launcher as a process, as a replica starts it: with a command (run --mcp-config) and
+     * without one (a container configured by environment variables). It exits 1 naming the setting,
+     * and the Infinispan address it was given never sees a connection.
+     */
+    @Test
+    void theLauncherProcessExitsWithOneAndConnectsNowhere() throws Exception {
+        Path ok = Files.createTempFile("ok", ".json");
+        Files.writeString(ok, "{\"mcpServers\":{\"x\":{\"command\":\"true\"}}}");
+        try (ServerSocket infinispan = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            infinispan.setSoTimeout(200);
+            for (List<String> args : List.of(List.of("run", "--mcp-config", ok.toString()), List.<String>of())) {
+                List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+                        "-cp", System.getProperty("java.class.path"),
+                        "-Dquarkus.infinispan-client.hosts=127.0.0.1:" + infinispan.getLocalPort(),
+                        GatewayMain.class.getName()));
+                command.addAll(args);
+                ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+                pb.environment().put("MCP_GATEWAY_STORE", "infinispan");
+                pb.environment().remove("MCP_GATEWAY_SIGNING_KEY");
+                Process p = pb.start();
+                String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+                assertThat(p.exitValue()).as(output).isEqualTo(1);
+                assertThat(output).contains("mcp-gateway: invalid configuration: mcp-gateway.signing-key");
+                assertThatThrownBy(infinispan::accept).isInstanceOf(SocketTimeoutException.class);
             }
         }
     }

@@ -397,9 +397,9 @@ class McpRouteParserTest {
     @Test
     void forwardHeaders() throws Exception {
         BackendConfig b = route(
-                localRef(", forwardHeaders: [{name: X-User-Token, backendHeader: Authorization}, {name: X-Tenant}]"),
+                localRef(", forwardHeaders: [{name: X-User-Token, backendHeader: X-Upstream-Token}, {name: X-Tenant}]"),
                 LOCAL_BACKEND).backend("local");
-        assertThat(b.forwardHeaders()).containsExactly(new ForwardHeader("X-User-Token", "Authorization"),
+        assertThat(b.forwardHeaders()).containsExactly(new ForwardHeader("X-User-Token", "X-Upstream-Token"),
                 new ForwardHeader("X-Tenant", "X-Tenant"));
         fails(ROUTE_HEAD + localRef(", forwardHeaders: [{name: 'bad header'}]").indent(2) + LOCAL_BACKEND,
                 "spec.backendRefs[0].forwardHeaders[0]: not a valid header name");

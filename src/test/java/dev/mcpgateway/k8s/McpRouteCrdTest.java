@@ -47,7 +47,7 @@ class McpRouteCrdTest {
                 path: /mcp
                 toolSelector: {include: [a], includeRegex: ["^b"], exclude: [c], excludeRegex: ["d$"]}
                 securityPolicy: {apiKey: {inline: k, queryParam: api_key}}
-                forwardHeaders: [{name: X-User-Token, backendHeader: Authorization}]
+                forwardHeaders: [{name: X-User-Token, backendHeader: X-Upstream-Token}]
               - name: svc
                 port: 8080
                 securityPolicy: {apiKey: {secretRef: {name: s, namespace: team}, header: X-Api-Key}}

@@ -179,6 +179,8 @@ public class InfinispanServers implements QuarkusTestResourceLifecycleManager, A
         InfinispanServers servers = shared();
         return Map.of(
                 "mcp-gateway.store", "infinispan",
+                // A replica of a cluster store does not start without the key every replica shares.
+                "mcp-gateway.signing-key", "infinispan-servers-test-signing-key",
                 "quarkus.infinispan-client.hosts", servers.hosts(),
                 "quarkus.infinispan-client.username", USER,
                 "quarkus.infinispan-client.password", PASSWORD);
