@@ -9,9 +9,9 @@ import io.vertx.core.buffer.Buffer;
  * Incremental parser for {@code text/event-stream} (WHATWG server-sent events): feed it buffers as
  * they arrive; it calls back once per complete event. Handles LF, CRLF and CR line ends.
  * <p>
- * A parser made with a bound holds at most that many bytes of one line and of one event's data:
- * past it, {@link #feed} throws {@link LimitExceeded} and the parser, whose place in the stream
- * is lost, refuses everything fed to it after.
+ * A parser made with a bound holds at most that many bytes of one event's data, and of one line
+ * (with a little room for the field name): past either, {@link #feed} throws {@link LimitExceeded}
+ * and the parser, whose place in the stream is lost, refuses everything fed to it after.
  */
 public final class SseParser {
 
@@ -43,8 +43,12 @@ public final class SseParser {
         }
     }
 
+    /** Room in a line, beyond the bound, for a field name and its separator ("data: "). */
+    private static final int FIELD_ROOM = 64;
+
     private final Consumer<Event> handler;
     private final long maxSize;
+    private final long maxLine;
     private final StringBuilder line = new StringBuilder();
     private final StringBuilder data = new StringBuilder();
     private boolean hasData;
@@ -63,13 +67,14 @@ public final class SseParser {
         this(handler, Long.MAX_VALUE);
     }
 
-    /** A parser that holds at most {@code maxSize} bytes of a line and of an event's data. */
+    /** A parser that holds at most {@code maxSize} bytes of an event's data (and of a line, field name aside). */
     public SseParser(Consumer<Event> handler, long maxSize) {
         if (maxSize <= 0) {
             throw new IllegalArgumentException("maxSize must be positive: " + maxSize);
         }
         this.handler = handler;
         this.maxSize = maxSize;
+        this.maxLine = maxSize > Long.MAX_VALUE - FIELD_ROOM ? Long.MAX_VALUE : maxSize + FIELD_ROOM;
     }
 
     public void feed(Buffer buffer) {
@@ -106,7 +111,7 @@ public final class SseParser {
                 lastWasCr = false;
                 // A surrogate pair is four bytes in UTF-8: two for each half.
                 lineBytes += c < 0x80 ? 1 : c < 0x800 || Character.isSurrogate(c) ? 2 : 3;
-                if (lineBytes > maxSize) {
+                if (lineBytes > maxLine) {
                     throw fail("an event-stream line");
                 }
                 line.append(c);

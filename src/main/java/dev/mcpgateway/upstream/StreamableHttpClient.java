@@ -447,7 +447,7 @@ final class StreamableHttpClient implements UpstreamClient {
                     return;
                 }
                 if (result.future().isComplete()) {
-                    resp.request().reset();
+                    UpstreamHttp.abandon(resp);
                     return;
                 }
                 read(resp);

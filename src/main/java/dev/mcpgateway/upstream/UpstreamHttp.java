@@ -212,7 +212,7 @@ public final class UpstreamHttp {
         if (length != null) {
             try {
                 if (Long.parseLong(length.trim()) > maxMessageSize) {
-                    response.request().reset();
+                    abandon(response);
                     return Future.failedFuture(tooLarge("a response body"));
                 }
             } catch (NumberFormatException ignored) {
@@ -235,6 +235,13 @@ public final class UpstreamHttp {
         response.exceptionHandler(read::tryFail);
         response.endHandler(v -> read.tryComplete(body));
         return read.future();
+    }
+
+    /** Closes a response's connection without reading on; the reset it causes is expected, not logged. */
+    static void abandon(HttpClientResponse response) {
+        response.exceptionHandler(ignored -> {
+        });
+        response.request().reset();
     }
 
     /** An event-stream parser bounded by {@link #maxMessageSize()}. */
