@@ -5,6 +5,7 @@ import java.util.Collections;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -170,10 +171,11 @@ public final class UpstreamHttp {
     <T> Future<T> call(HttpClient client, RequestOptions options, long millis,
             Function<HttpClientRequest, Future<T>> exchange) {
         Promise<T> result = Promise.promise();
-        HttpClientRequest[] inFlight = new HttpClientRequest[1];
+        AtomicReference<HttpClientRequest> inFlight = new AtomicReference<>();
         long timer = vertx.setTimer(millis, t -> {
-            if (result.tryFail(UpstreamErrors.timeout(backend, millis)) && inFlight[0] != null) {
-                inFlight[0].reset();
+            HttpClientRequest r;
+            if (result.tryFail(UpstreamErrors.timeout(backend, millis)) && (r = inFlight.get()) != null) {
+                r.reset();
             }
         });
         Future<HttpClientRequest> request;
@@ -185,7 +187,8 @@ public final class UpstreamHttp {
             throw e;
         }
         request.compose(r -> {
-            inFlight[0] = r;
+            inFlight.set(r);
+            // The deadline may have passed while the request waited for a connection.
             if (result.future().isComplete()) {
                 r.reset();
                 return Future.<T>failedFuture(UpstreamErrors.timeout(backend, millis));
