@@ -23,6 +23,22 @@ public final class UpstreamErrors {
                 "Backend '" + backend + "' did not answer within " + millis + " ms", data(backend)));
     }
 
+    /**
+     * The upstream sent more than the gateway accepts in one piece: {@code what} (say "a response
+     * body") passed {@code limit} bytes. The setting is named so an operator knows what to raise.
+     */
+    public static JsonRpcException tooLarge(String backend, String what, long limit) {
+        return new JsonRpcException(new JsonRpcError(ErrorCodes.UPSTREAM_UNAVAILABLE,
+                "Backend '" + backend + "' sent " + what + " larger than " + limit
+                        + " bytes (the limit set by mcp-gateway.upstream.max-message-size)",
+                data(backend).put("limit", limit)));
+    }
+
+    /** Whether a failure is the deadline of an upstream call passing. */
+    public static boolean isTimeout(Throwable t) {
+        return t instanceof JsonRpcException e && e.error().code() == ErrorCodes.UPSTREAM_TIMEOUT;
+    }
+
     /** The upstream ended the session (HTTP 404 to a request that carried its session id). */
     public static JsonRpcException sessionExpired(String backend) {
         return new JsonRpcException(new JsonRpcError(ErrorCodes.UPSTREAM_UNAVAILABLE,

@@ -1,6 +1,7 @@
 package dev.mcpgateway.upstream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -161,5 +162,76 @@ class SseParserTest {
                 Tuple.tuple("endpoint", "/e"),
                 Tuple.tuple("message", "1"),
                 Tuple.tuple("message", "2"));
+    }
+
+    // ---- bounds -------------------------------------------------------------------------------
+
+    @Test
+    void aLineLongerThanTheBoundIsRefusedWhileItGrows() {
+        SseParser bounded = new SseParser(events::add, 16);
+        // The bound, and room for a field name.
+        bounded.feed(("data: " + "x".repeat(16 + 64 - 6)).getBytes(StandardCharsets.UTF_8));
+
+        // No line end ever comes: the parser refuses before holding more than that.
+        assertThatThrownBy(() -> bounded.feed("x".getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOfSatisfying(SseParser.LimitExceeded.class, e -> {
+                    assertThat(e.what()).isEqualTo("an event-stream line");
+                    assertThat(e.limit()).isEqualTo(16);
+                });
+        assertThat(events).isEmpty();
+    }
+
+    @Test
+    void anEventOfShortLinesLargerThanTheBoundIsRefused() {
+        SseParser bounded = new SseParser(events::add, 16);
+        bounded.feed("data: 01234567\n".getBytes(StandardCharsets.UTF_8));
+
+        // 8 + 1 (the newline joining data lines) + 8 bytes of data: one past the bound.
+        assertThatThrownBy(() -> bounded.feed("data: 89abcdef\n".getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOfSatisfying(SseParser.LimitExceeded.class, e -> assertThat(e.what()).isEqualTo("an event"));
+        assertThat(events).isEmpty();
+    }
+
+    @Test
+    void anEventExactlyAtTheBoundPassesAndTheCountStartsAgainAfterIt() {
+        SseParser bounded = new SseParser(events::add, 16);
+        for (int i = 0; i < 3; i++) {
+            bounded.feed("data: 0123456\ndata: 01234567\n\n".getBytes(StandardCharsets.UTF_8));
+        }
+
+        assertThat(events).hasSize(3).extracting(SseParser.Event::data).containsOnly("0123456\n01234567");
+    }
+
+    @Test
+    void theBoundCountsBytesNotCharacters() {
+        // Eight characters, 24 bytes in UTF-8.
+        SseParser bounded = new SseParser(events::add, 20);
+
+        assertThatThrownBy(() -> bounded.feed("data:€€€€€€€€\n\n".getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(SseParser.LimitExceeded.class);
+        SseParser roomy = new SseParser(events::add, 29);
+        roomy.feed("data:€€€€€€€€\n\n".getBytes(StandardCharsets.UTF_8));
+        assertThat(events).extracting(SseParser.Event::data).containsExactly("€€€€€€€€");
+    }
+
+    @Test
+    void aParserPastItsBoundRefusesEverythingAfter() {
+        SseParser bounded = new SseParser(events::add, 8);
+        assertThatThrownBy(() -> bounded.feed(("data: " + "x".repeat(100)).getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(SseParser.LimitExceeded.class);
+
+        // Its place in the stream is lost: what follows is not parsed as a fresh event.
+        assertThatThrownBy(() -> bounded.feed("\n\ndata: x\n\n".getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(SseParser.LimitExceeded.class);
+        assertThat(events).isEmpty();
+    }
+
+    @Test
+    void commentsAndOtherFieldsDoNotCountTowardsTheEvent() {
+        SseParser bounded = new SseParser(events::add, 8);
+        bounded.feed(": a comment\nid: 12345\nevent: message\ndata: 01234567\n: another one\n\n"
+                .getBytes(StandardCharsets.UTF_8));
+
+        assertThat(events).extracting(SseParser.Event::data).containsExactly("01234567");
     }
 }
