@@ -10,6 +10,7 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 
 import dev.mcpgateway.config.BackendConfig;
+import dev.mcpgateway.config.HeaderRules;
 import dev.mcpgateway.jsonrpc.JsonRpcException;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -45,16 +46,13 @@ public final class UpstreamHttp {
      * never taken from configured, forwarded or extra headers; the HTTP client sets what it needs.
      * Case-insensitive.
      */
-    public static final Set<String> HOP_BY_HOP = caseInsensitive("Connection", "Keep-Alive", "Proxy-Authenticate",
-            "Proxy-Authorization", "Proxy-Connection", "TE", "Trailer", "Transfer-Encoding", "Upgrade", "Content-Length",
-            "Host");
+    public static final Set<String> HOP_BY_HOP = HeaderRules.HOP_BY_HOP;
 
     /**
      * Headers the gateway sets itself toward a backend, after every other header so that its values
      * are the ones sent; never taken from configured, forwarded or extra headers. Case-insensitive.
      */
-    public static final Set<String> GATEWAY_OWNED = caseInsensitive("Mcp-Session-Id", "MCP-Protocol-Version",
-            "Mcp-Method", "Mcp-Name", "Last-Event-ID", "Accept", "Content-Type");
+    public static final Set<String> GATEWAY_OWNED = withoutAuthorization(HeaderRules.GATEWAY_OWNED);
 
     /**
      * Each long-lived stream holds one HTTP/1 connection, so the stream pool is sized for sessions,
@@ -276,9 +274,11 @@ public final class UpstreamHttp {
         streams.close();
     }
 
-    private static Set<String> caseInsensitive(String... names) {
+    /** Credentials reach a backend as extra headers (the router decides which); the rest the client sets. */
+    private static Set<String> withoutAuthorization(Set<String> names) {
         Set<String> set = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
-        Collections.addAll(set, names);
+        set.addAll(names);
+        set.remove("Authorization");
         return Collections.unmodifiableSet(set);
     }
 }
