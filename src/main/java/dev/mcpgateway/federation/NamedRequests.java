@@ -34,18 +34,14 @@ class NamedRequests {
 
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
 
-    private final ToolAuthorizer authorizer;
-    private final Forwarder forwarder;
-    private final Catalog catalog;
-    private final SessionStore store;
-
     @Inject
-    NamedRequests(ToolAuthorizer authorizer, Forwarder forwarder, Catalog catalog, SessionStore store) {
-        this.authorizer = authorizer;
-        this.forwarder = forwarder;
-        this.catalog = catalog;
-        this.store = store;
-    }
+    ToolAuthorizer authorizer;
+    @Inject
+    Forwarder forwarder;
+    @Inject
+    Catalog catalog;
+    @Inject
+    SessionStore store;
 
     Future<JsonRpcResponse> callTool(Route route, GatewaySession session, Caller caller, JsonRpcRequest request,
             ClientSink sink) {

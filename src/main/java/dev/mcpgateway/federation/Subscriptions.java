@@ -39,18 +39,14 @@ class Subscriptions {
     private static final Logger LOG = Logger.getLogger(Subscriptions.class);
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
 
-    private final UpstreamCredentials credentials;
-    private final UpstreamMessages messages;
-    private final SessionOpener opener;
-    private final Catalog catalog;
-
     @Inject
-    Subscriptions(UpstreamCredentials credentials, UpstreamMessages messages, SessionOpener opener, Catalog catalog) {
-        this.credentials = credentials;
-        this.messages = messages;
-        this.opener = opener;
-        this.catalog = catalog;
-    }
+    UpstreamCredentials credentials;
+    @Inject
+    UpstreamMessages messages;
+    @Inject
+    SessionOpener opener;
+    @Inject
+    Catalog catalog;
 
     /**
      * Opens every backend's standalone stream for this session, resuming after {@code resume}
