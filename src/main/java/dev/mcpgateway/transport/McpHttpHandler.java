@@ -72,11 +72,14 @@ public class McpHttpHandler {
     private final RequestAuthenticator authenticator;
     private final GatewayMetrics metrics;
     private final ModernRequests modern;
+    private final SseWriters writers;
 
     @Inject
     public McpHttpHandler(McpRouter router, RouteTable routes, SessionStore store, GatewayConfig config, EventLog log,
-            SessionStreams streams, RequestAuthenticator authenticator, GatewayMetrics metrics, ModernRequests modern) {
+            SessionStreams streams, RequestAuthenticator authenticator, GatewayMetrics metrics, ModernRequests modern,
+            SseWriters writers) {
         this.modern = modern;
+        this.writers = writers;
         this.authenticator = authenticator;
         this.metrics = metrics;
         this.router = router;
@@ -248,7 +251,7 @@ public class McpHttpHandler {
             });
             case JsonRpcRequest r -> {
                 ResponseStream stream = new ResponseStream(ctx, log, session, config.streamAfter().toMillis(),
-                        config.sseRetry().toMillis(), metrics);
+                        config.sseRetry().toMillis(), metrics, writers);
                 router.request(route, session, caller, r, stream).onComplete(ar -> {
                     if (ar.failed() && ar.cause() instanceof InsufficientScopeException e) {
                         ctx.response().putHeader("WWW-Authenticate",
