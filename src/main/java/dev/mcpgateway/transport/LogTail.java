@@ -18,8 +18,9 @@ import io.vertx.core.Vertx;
  * Writes the events of one logged stream after a position, then follows it live. The log is the
  * source of truth, so nothing is held for a client that reads slowly: events are written only
  * while the connection has room, and when it drains the rest is read from the log again. A client
- * that falls further behind than {@code mcp-gateway.limits.stream-write-queue} by events appended
- * since it fell behind has its stream closed, and resumes with {@code Last-Event-ID}. A POST
+ * whose lag grows by more than {@code mcp-gateway.limits.stream-write-queue} (the log grows faster
+ * than it reads) has its stream closed, and resumes with {@code Last-Event-ID}; a client catching
+ * up on a long backlog at full speed is not cut off. A POST
  * stream ends after its response; the standalone stream stays open.
  *
  * <p>
@@ -42,7 +43,11 @@ final class LogTail {
     /** The log has events after {@link #delivered} that are not in {@link #ready}. */
     private boolean behind;
     private boolean reading;
-    /** Bytes of the events appended since this stream fell behind. */
+    /**
+     * How much further behind the log this client has fallen since it was last caught up: bytes
+     * appended while it was behind, less bytes written to it since. Grows only while the log
+     * grows faster than the client reads.
+     */
     private long lag;
     /** A POST stream whose response is logged: it ends once everything is written. */
     private boolean complete;
@@ -68,7 +73,8 @@ final class LogTail {
     }
 
     private void appended(StoredEvent e) {
-        if (stopped || e.seq() <= delivered) {
+        // Already written, or already read from the log and waiting to be written.
+        if (stopped || e.seq() <= (ready.isEmpty() ? delivered : ready.peekLast().seq())) {
             return;
         }
         if (!behind && !reading && ready.isEmpty() && e.seq() == delivered + 1 && writer.hasRoom()) {
@@ -87,7 +93,6 @@ final class LogTail {
     private void read(boolean first) {
         reading = true;
         behind = false;
-        lag = 0;
         log.readAfter(streamId, delivered).onComplete(ar -> onContext(() -> {
             reading = false;
             if (stopped) {
@@ -138,6 +143,7 @@ final class LogTail {
         if (e.data() == null || e.data().isEmpty()) {
             return;
         }
+        lag = Math.max(0, lag - e.data().length());
         writer.write(Sse.event(e.eventId(), e.data()));
         if (endAfterResponse && isResponse(e.data())) {
             writer.end();

@@ -394,6 +394,11 @@ public class McpHttpHandler {
                     + config.maxBodySize().asLongValue() + " bytes");
             return;
         }
+        if (ctx.failure() instanceof io.vertx.core.http.HttpClosedException) {
+            // The client went away, or was cut off by a read deadline (ConnectionGuard): nothing to answer.
+            LOG.debugf("Request to %s ended with its connection", ctx.request().path());
+            return;
+        }
         if (ctx.failure() != null) {
             LOG.errorf(ctx.failure(), "Request to %s failed", ctx.request().path());
         }

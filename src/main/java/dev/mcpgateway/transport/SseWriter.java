@@ -216,9 +216,9 @@ final class SseWriter {
             return;
         }
         owner.overflowed();
-        LOG.infof("Closed the event stream to %s: %d bytes would wait to be written, more than the %d of "
+        LOG.infof("Closed the event stream of %s %s to %s: %d bytes would wait to be written, more than the %d of "
                 + "mcp-gateway.limits.stream-write-queue; the client resumes with Last-Event-ID",
-                ctx.request().remoteAddress(), wanted, maxQueued);
+                ctx.request().method(), ctx.request().path(), ctx.request().remoteAddress(), wanted, maxQueued);
         dropConnection();
     }
 
