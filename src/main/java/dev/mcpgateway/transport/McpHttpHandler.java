@@ -72,11 +72,14 @@ public class McpHttpHandler {
     private final RequestAuthenticator authenticator;
     private final GatewayMetrics metrics;
     private final ModernRequests modern;
+    private final SseWriters writers;
 
     @Inject
     public McpHttpHandler(McpRouter router, RouteTable routes, SessionStore store, GatewayConfig config, EventLog log,
-            SessionStreams streams, RequestAuthenticator authenticator, GatewayMetrics metrics, ModernRequests modern) {
+            SessionStreams streams, RequestAuthenticator authenticator, GatewayMetrics metrics, ModernRequests modern,
+            SseWriters writers) {
         this.modern = modern;
+        this.writers = writers;
         this.authenticator = authenticator;
         this.metrics = metrics;
         this.router = router;
@@ -248,7 +251,7 @@ public class McpHttpHandler {
             });
             case JsonRpcRequest r -> {
                 ResponseStream stream = new ResponseStream(ctx, log, session, config.streamAfter().toMillis(),
-                        config.sseRetry().toMillis(), metrics);
+                        config.sseRetry().toMillis(), metrics, writers);
                 router.request(route, session, caller, r, stream).onComplete(ar -> {
                     if (ar.failed() && ar.cause() instanceof InsufficientScopeException e) {
                         ctx.response().putHeader("WWW-Authenticate",
@@ -389,6 +392,11 @@ public class McpHttpHandler {
         if (status == 413) {
             httpError(ctx, 413, ErrorCodes.INVALID_REQUEST, "Payload Too Large: the body exceeds "
                     + config.maxBodySize().asLongValue() + " bytes");
+            return;
+        }
+        if (ctx.failure() instanceof io.vertx.core.http.HttpClosedException) {
+            // The client went away, or was cut off by a read deadline (ConnectionGuard): nothing to answer.
+            LOG.debugf("Request to %s ended with its connection", ctx.request().path());
             return;
         }
         if (ctx.failure() != null) {

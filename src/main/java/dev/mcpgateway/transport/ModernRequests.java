@@ -31,14 +31,12 @@ import dev.mcpgateway.jsonrpc.McpHeaders;
 import dev.mcpgateway.jsonrpc.McpMethods;
 import dev.mcpgateway.jsonrpc.ModernMeta;
 import dev.mcpgateway.jsonrpc.ProtocolVersions;
-import dev.mcpgateway.metrics.GatewayMetrics;
 import dev.mcpgateway.security.Caller;
 import dev.mcpgateway.security.InsufficientScopeException;
 import dev.mcpgateway.security.RequestAuthenticator;
 import dev.mcpgateway.session.GatewaySession;
 import dev.mcpgateway.session.StoreUnavailableException;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 
 /**
@@ -61,25 +59,24 @@ public class ModernRequests {
             McpMethods.SERVER_DISCOVER);
     private static final List<String> LEVELS = List.of("debug", "info", "notice", "warning", "error", "critical", "alert",
             "emergency");
-    private static final long KEEP_ALIVE_MILLIS = 15_000;
 
     private final McpRouter router;
     private final InputRequiredBridge bridge;
     private final GatewayConfig config;
     private final RequestAuthenticator authenticator;
-    private final GatewayMetrics metrics;
     private final Vertx vertx;
+    private final SseWriters writers;
     /** Open listen streams on this replica, told when a reload changes their route. */
     private final Set<Listener> listeners = ConcurrentHashMap.newKeySet();
 
     @Inject
     public ModernRequests(McpRouter router, InputRequiredBridge bridge, GatewayConfig config, RouteTable routes,
-            RequestAuthenticator authenticator, GatewayMetrics metrics, Vertx vertx) {
+            RequestAuthenticator authenticator, Vertx vertx, SseWriters writers) {
         this.router = router;
+        this.writers = writers;
         this.bridge = bridge;
         this.config = config;
         this.authenticator = authenticator;
-        this.metrics = metrics;
         this.vertx = vertx;
         routes.onChange(change -> {
             for (Listener l : listeners) {
@@ -260,25 +257,26 @@ public class ModernRequests {
     private final class CallStream {
         private final RoutingContext ctx;
         private final io.vertx.core.Context context;
+        private final SseWriter writer;
         private boolean streaming;
         private boolean finished;
 
         CallStream(RoutingContext ctx) {
             this.ctx = ctx;
             this.context = vertx.getOrCreateContext();
+            this.writer = writers.open(ctx);
         }
 
         void send(JsonRpcMessage message) {
             context.runOnContext(v -> {
-                HttpServerResponse resp = ctx.response();
-                if (finished || resp.ended() || resp.closed()) {
+                if (finished) {
                     return;
                 }
                 if (!streaming) {
                     streaming = true;
-                    Sse.begin(resp);
+                    writer.begin();
                 }
-                resp.write(Sse.event(JsonRpcCodec.writeString(JsonRpcCodec.toJson(message))));
+                writer.write(Sse.event(JsonRpcCodec.writeString(JsonRpcCodec.toJson(message))));
             });
         }
 
@@ -288,14 +286,12 @@ public class ModernRequests {
                     return;
                 }
                 finished = true;
-                HttpServerResponse resp = ctx.response();
                 if (!streaming) {
                     McpHttpHandler.writeJson(ctx, status, JsonRpcCodec.encode(response));
                     return;
                 }
-                if (!resp.ended() && !resp.closed()) {
-                    resp.end(Sse.event(JsonRpcCodec.writeString(JsonRpcCodec.toJson(response))));
-                }
+                writer.write(Sse.event(JsonRpcCodec.writeString(JsonRpcCodec.toJson(response))));
+                writer.end();
             });
         }
     }
@@ -338,9 +334,9 @@ public class ModernRequests {
         final JsonNode subscriptionId;
         final McpRouter.ListenFilter filter;
         final io.vertx.core.Context context;
+        final SseWriter writer;
         McpRouter.Pump pump;
         boolean closed;
-        long keepAlive = -1;
 
         Listener(RoutingContext ctx, Route route, JsonNode subscriptionId, McpRouter.ListenFilter filter) {
             this.ctx = ctx;
@@ -348,11 +344,14 @@ public class ModernRequests {
             this.subscriptionId = subscriptionId;
             this.filter = filter;
             this.context = vertx.getOrCreateContext();
+            this.writer = writers.open(ctx);
         }
 
         void open(JsonNode asked) {
-            HttpServerResponse resp = ctx.response();
-            Sse.begin(resp);
+            if (!writer.begin()) {
+                close();
+                return;
+            }
             ObjectNode params = JSON.objectNode();
             params.putObject("_meta").set(ModernMeta.SUBSCRIPTION_ID, subscriptionId);
             ObjectNode agreed = params.putObject("notifications");
@@ -370,15 +369,8 @@ public class ModernRequests {
                 filter.uris().forEach(list::add);
             }
             write(new JsonRpcNotification(McpMethods.NOTIFICATIONS_SUBSCRIPTIONS_ACKNOWLEDGED, params));
-            metrics.streamOpened();
             listeners.add(this);
-            keepAlive = vertx.setPeriodic(KEEP_ALIVE_MILLIS, t -> {
-                if (!resp.ended() && !resp.closed()) {
-                    resp.write(":\n\n");
-                }
-            });
-            resp.closeHandler(v -> close());
-            resp.endHandler(v -> close());
+            writer.onClose(this::close);
         }
 
         boolean attach(McpRouter.Pump p) {
@@ -412,10 +404,7 @@ public class ModernRequests {
         }
 
         private void write(JsonRpcMessage message) {
-            HttpServerResponse resp = ctx.response();
-            if (!resp.ended() && !resp.closed()) {
-                resp.write(Sse.event(JsonRpcCodec.writeString(JsonRpcCodec.toJson(message))));
-            }
+            writer.write(Sse.event(JsonRpcCodec.writeString(JsonRpcCodec.toJson(message))));
         }
 
         void close() {
@@ -428,8 +417,6 @@ public class ModernRequests {
                 p = pump;
             }
             listeners.remove(this);
-            metrics.streamClosed();
-            vertx.cancelTimer(keepAlive);
             if (p != null) {
                 p.close();
             }

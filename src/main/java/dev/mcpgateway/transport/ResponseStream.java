@@ -14,7 +14,7 @@ import dev.mcpgateway.session.EventLog;
 import dev.mcpgateway.session.GatewaySession;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.RoutingContext;
 
 /**
@@ -36,14 +36,16 @@ final class ResponseStream implements ClientSink {
     private final long retryMillis;
     private final long timer;
     private final GatewayMetrics metrics;
+    private final SseWriter writer;
     private String streamId;
     private boolean finished;
     /** Appends and writes happen one after another, in order. */
     private Future<?> tail = Future.succeededFuture();
 
     ResponseStream(RoutingContext ctx, EventLog log, GatewaySession session, long streamAfterMillis, long retryMillis,
-            GatewayMetrics metrics) {
+            GatewayMetrics metrics, SseWriters writers) {
         this.metrics = metrics;
+        this.writer = writers.open(ctx);
         this.ctx = ctx;
         this.context = ctx.vertx().getOrCreateContext();
         this.log = log;
@@ -85,27 +87,15 @@ final class ResponseStream implements ClientSink {
         }
         streamId = Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE)
                 + Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE);
-        HttpServerResponse resp = ctx.response();
         String id = streamId;
         tail = tail.compose(v -> log.open(id, session.id()))
                 .onFailure(t -> LOG.warnf("Event log unavailable: %s", t.getMessage()));
-        if (!resp.ended() && !resp.closed()) {
-            metrics.streamOpened();
-            boolean[] counted = {true};
-            Runnable closed = () -> {
-                if (counted[0]) {
-                    counted[0] = false;
-                    metrics.streamClosed();
-                }
-            };
-            resp.closeHandler(v -> closed.run());
-            resp.endHandler(v -> closed.run());
-            Sse.begin(resp);
+        if (writer.begin()) {
             if (ProtocolVersions.atLeast(session.protocolVersion(), ProtocolVersions.V2025_11_25)) {
-                resp.write(Sse.priming(streamId + ":0", retryMillis));
+                writer.write(Sse.priming(streamId + ":0", retryMillis));
             } else {
                 // Send the head now so the client knows an event stream is coming.
-                resp.write(Sse.OPEN_COMMENT);
+                writer.write(Sse.OPEN_COMMENT);
             }
         }
     }
@@ -113,7 +103,6 @@ final class ResponseStream implements ClientSink {
     private void enqueue(String data, boolean last) {
         String id = streamId;
         tail = tail.compose(v -> log.append(id, data)).transform(ar -> {
-            HttpServerResponse resp = ctx.response();
             String eventId = ar.succeeded() ? id + ":" + ar.result() : null;
             if (ar.succeeded()) {
                 metrics.eventAppended();
@@ -121,15 +110,10 @@ final class ResponseStream implements ClientSink {
             if (ar.failed()) {
                 LOG.warnf("Event for stream %s not logged (not resumable): %s", id, ar.cause().getMessage());
             }
-            if (!resp.ended() && !resp.closed()) {
-                if (eventId != null) {
-                    resp.write(Sse.event(eventId, data));
-                } else {
-                    resp.write(Sse.event(data));
-                }
-                if (last) {
-                    resp.end();
-                }
+            // A stream closed for reading too slowly still logs every event: the client resumes from the log.
+            writer.write(eventId != null ? Sse.event(eventId, data) : Buffer.buffer(Sse.event(data)));
+            if (last) {
+                writer.end();
             }
             return last ? log.complete(id) : Future.succeededFuture();
         });

@@ -3,7 +3,6 @@ package dev.mcpgateway.transport;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -21,8 +20,6 @@ import dev.mcpgateway.federation.Route;
 import dev.mcpgateway.federation.RouteTable;
 import dev.mcpgateway.jsonrpc.ErrorCodes;
 import dev.mcpgateway.jsonrpc.JsonRpcCodec;
-import dev.mcpgateway.jsonrpc.JsonRpcException;
-import dev.mcpgateway.jsonrpc.JsonRpcResponse;
 import dev.mcpgateway.jsonrpc.ProtocolVersions;
 import dev.mcpgateway.metrics.GatewayMetrics;
 import dev.mcpgateway.session.EventLog;
@@ -30,9 +27,7 @@ import dev.mcpgateway.session.EventLog.StoredEvent;
 import dev.mcpgateway.session.GatewaySession;
 import dev.mcpgateway.session.Leases;
 import dev.mcpgateway.session.SessionStore;
-import io.vertx.core.Context;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 
 /**
@@ -58,12 +53,14 @@ public class SessionStreams {
     private final RouteTable routes;
     private final GatewayMetrics metrics;
     /** The client connection reading a session's standalone stream on this replica. */
-    private final Map<String, HttpServerResponse> readers = new ConcurrentHashMap<>();
+    private final Map<String, SseWriter> readers = new ConcurrentHashMap<>();
+    private final SseWriters writers;
 
     @Inject
     public SessionStreams(McpRouter router, EventLog log, GatewayConfig config, SessionStore store, Leases leases,
-            Vertx vertx, RouteTable routes, GatewayMetrics metrics) {
+            Vertx vertx, RouteTable routes, GatewayMetrics metrics, SseWriters writers) {
         this.metrics = metrics;
+        this.writers = writers;
         this.router = router;
         this.routes = routes;
         routes.onChange(this::configurationChanged);
@@ -112,45 +109,40 @@ public class SessionStreams {
                         "Not Found: no stream of this session has that event id");
                 return;
             }
-            Sse.begin(ctx.response());
-            tail(ctx, session, position.streamId(), position.seq(), true);
+            SseWriter writer = writers.open(ctx);
+            if (writer.begin()) {
+                new LogTail(log, writer, position.streamId(), position.seq(), true, metrics).start();
+            }
         });
     }
 
     private void attachStandalone(RoutingContext ctx, Route route, GatewaySession session, String streamId, long after,
             boolean known) {
-        HttpServerResponse resp = ctx.response();
+        SseWriter writer = writers.open(ctx);
         // One standalone stream per session: a new GET replaces the old one, whose connection is
         // usually already dead (a client reconnects because it lost it, before the close is seen).
-        HttpServerResponse previous = readers.put(session.id(), resp);
-        if (previous != null && previous != resp && !previous.ended()) {
+        SseWriter previous = readers.put(session.id(), writer);
+        if (previous != null && previous != writer) {
             previous.end();
         }
-        metrics.streamOpened();
-        boolean[] open = {true};
-        Runnable gone = () -> {
-            readers.remove(session.id(), resp);
-            if (open[0]) {
-                open[0] = false;
-                metrics.streamClosed();
-            }
-        };
-        resp.closeHandler(v -> gone.run());
-        resp.endHandler(v -> gone.run());
         log.open(streamId, session.id()).onComplete(ar -> {
             if (ar.failed()) {
-                readers.remove(session.id(), resp);
+                readers.remove(session.id(), writer);
                 McpHttpHandler.storeUnavailable(ctx);
                 return;
             }
             ensurePump(route, session, streamId);
-            Sse.begin(resp);
-            if (after == 0 && ProtocolVersions.atLeast(session.protocolVersion(), ProtocolVersions.V2025_11_25)) {
-                resp.write(Sse.priming(streamId + ":0", config.sseRetry().toMillis()));
-            } else {
-                resp.write(Sse.OPEN_COMMENT);
+            if (!writer.begin()) {
+                readers.remove(session.id(), writer);
+                return;
             }
-            tail(ctx, session, streamId, after, false);
+            writer.onClose(() -> readers.remove(session.id(), writer));
+            if (after == 0 && ProtocolVersions.atLeast(session.protocolVersion(), ProtocolVersions.V2025_11_25)) {
+                writer.write(Sse.priming(streamId + ":0", config.sseRetry().toMillis()));
+            } else {
+                writer.write(Sse.OPEN_COMMENT);
+            }
+            new LogTail(log, writer, streamId, after, false, metrics).start();
         });
     }
 
@@ -323,93 +315,14 @@ public class SessionStreams {
         return out;
     }
 
-    /**
-     * Writes the events of a stream after {@code after}, then follows it live. A POST stream ends
-     * after its response; the standalone stream stays open.
-     */
-    private void tail(RoutingContext ctx, GatewaySession session, String streamId, long after, boolean endAfterResponse) {
-        HttpServerResponse resp = ctx.response();
-        Context context = Vertx.currentContext();
-        // Subscribe before reading so nothing appended in between is missed; drop what the read covered.
-        List<StoredEvent> early = new ArrayList<>();
-        long[] delivered = {after};
-        boolean[] replayed = {false};
-        AutoCloseable[] subscription = new AutoCloseable[1];
-        Runnable stop = () -> {
-            try {
-                if (subscription[0] != null) {
-                    subscription[0].close();
-                }
-            } catch (Exception ignored) {
-                // Closing a subscription cannot meaningfully fail.
-            }
-        };
-        java.util.function.Consumer<StoredEvent> deliver = e -> {
-            if (resp.ended() || resp.closed()) {
-                // Replaced by a newer GET or gone: stop following the log.
-                stop.run();
-                return;
-            }
-            if (e.seq() <= delivered[0]) {
-                return;
-            }
-            delivered[0] = e.seq();
-            if (e.data() == null || e.data().isEmpty()) {
-                return;
-            }
-            resp.write(Sse.event(e.eventId(), e.data()));
-            if (endAfterResponse && isResponse(e.data())) {
-                resp.end();
-                stop.run();
-            }
-        };
-        subscription[0] = log.subscribe(streamId, e -> context.runOnContext(v -> {
-            if (replayed[0]) {
-                deliver.accept(e);
-            } else {
-                early.add(e);
-            }
-        }));
-        resp.closeHandler(v -> stop.run());
-        log.readAfter(streamId, after).onComplete(ar -> {
-            if (ar.failed()) {
-                stop.run();
-                resp.reset();
-                return;
-            }
-            metrics.eventsReplayed(ar.result().size());
-            ar.result().forEach(deliver);
-            replayed[0] = true;
-            early.forEach(deliver);
-            early.clear();
-            if (endAfterResponse && !resp.ended()) {
-                log.isComplete(streamId).onSuccess(done -> {
-                    if (done && !resp.ended()) {
-                        resp.end();
-                        stop.run();
-                    }
-                });
-            }
-        });
-    }
-
-    private static boolean isResponse(String data) {
-        try {
-            return JsonRpcCodec
-                    .decode(JsonRpcCodec.parseTree(data.getBytes(StandardCharsets.UTF_8))) instanceof JsonRpcResponse;
-        } catch (JsonRpcException e) {
-            return false;
-        }
-    }
-
     /** The session ended: stop pumping and close its standalone stream. */
     void ended(String sessionId) {
         PumpClaim claim = pumps.remove(sessionId);
         if (claim != null) {
             claim.close();
         }
-        HttpServerResponse reader = readers.remove(sessionId);
-        if (reader != null && !reader.ended()) {
+        SseWriter reader = readers.remove(sessionId);
+        if (reader != null) {
             reader.end();
         }
         log.remove(standaloneStreamId(sessionId));
