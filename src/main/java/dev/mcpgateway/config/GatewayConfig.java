@@ -156,6 +156,14 @@ public interface GatewayConfig {
         @WithDefault("512")
         int maxConnectionsPerAddress();
 
+        /**
+         * How long a replica keeps pumping a session's upstream streams after the last client reading
+         * that session's stream from it went away; then the upstream streams close until a client
+         * reads again (resuming each upstream after its last event where the upstream allows).
+         */
+        @WithDefault("60s")
+        Duration unreadStreamTimeout();
+
         /** Most open sessions one principal may hold; {@code initialize} beyond it gets an error. 0 for no limit. */
         @WithDefault("100")
         int maxSessionsPerPrincipal();

@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import dev.mcpgateway.cluster.UpstreamPump;
 import dev.mcpgateway.jsonrpc.ErrorCodes;
 import dev.mcpgateway.jsonrpc.JsonRpcError;
 import dev.mcpgateway.jsonrpc.JsonRpcException;
@@ -90,11 +91,7 @@ public class McpRouter {
     }
 
     /** Every backend's standalone stream of one session, merged. */
-    public interface Pump {
-        /** Per backend, the upstream's id of the last event received (for a successor to resume from). */
-        Map<String, String> lastEventIds();
-
-        void close();
+    public interface Pump extends UpstreamPump {
     }
 
     /** What a 2026-07-28 client's {@code subscriptions/listen} asked for, in the names it sees. */
