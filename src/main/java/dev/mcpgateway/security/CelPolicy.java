@@ -10,52 +10,27 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import dev.cel.common.CelAbstractSyntaxTree;
-import dev.cel.common.CelOptions;
-import dev.cel.common.CelValidationException;
-import dev.cel.common.types.ListType;
-import dev.cel.common.types.MapType;
-import dev.cel.common.types.SimpleType;
-import dev.cel.compiler.CelCompiler;
-import dev.cel.compiler.CelCompilerFactory;
-import dev.cel.parser.CelStandardMacro;
 import dev.cel.runtime.CelEvaluationException;
 import dev.cel.runtime.CelRuntime;
 import dev.cel.runtime.CelRuntimeFactory;
+import dev.mcpgateway.config.CelConditions;
 
 /**
- * CEL conditions of authorization rules. An expression sees the request as variables:
- * {@code method}, {@code kind} ({@code tool}, {@code prompt}, {@code resource}), {@code backend},
- * {@code name} (also as {@code tool}), {@code arguments} (a map; empty while listing),
- * {@code claims} (the token's claims), {@code scopes} (a list), {@code principal} and
- * {@code headers} (lower-case names to their first value). It must evaluate to a bool.
+ * Runs the CEL conditions of authorization rules: expressions compiled by {@link CelConditions},
+ * which defines the variables they see, evaluated over the {@linkplain #variables variables of a
+ * request}.
  */
 public final class CelPolicy {
 
-    /** JSON numbers may be integers or decimals: let {@code amount < 100} compare either. */
-    private static final CelOptions OPTIONS = CelOptions.current().enableHeterogeneousNumericComparisons(true).build();
-    private static final CelCompiler COMPILER = CelCompilerFactory.standardCelCompilerBuilder()
-            .setOptions(OPTIONS)
-            .setStandardMacros(CelStandardMacro.STANDARD_MACROS)
-            .addVar("method", SimpleType.STRING)
-            .addVar("kind", SimpleType.STRING)
-            .addVar("backend", SimpleType.STRING)
-            .addVar("name", SimpleType.STRING)
-            .addVar("tool", SimpleType.STRING)
-            .addVar("principal", SimpleType.STRING)
-            .addVar("arguments", MapType.create(SimpleType.STRING, SimpleType.DYN))
-            .addVar("claims", MapType.create(SimpleType.STRING, SimpleType.DYN))
-            .addVar("headers", MapType.create(SimpleType.STRING, SimpleType.STRING))
-            .addVar("scopes", ListType.create(SimpleType.STRING))
-            .setResultType(SimpleType.BOOL)
+    private static final CelRuntime RUNTIME = CelRuntimeFactory.standardCelRuntimeBuilder()
+            .setOptions(CelConditions.OPTIONS)
             .build();
-    private static final CelRuntime RUNTIME = CelRuntimeFactory.standardCelRuntimeBuilder().setOptions(OPTIONS).build();
     private static final Map<String, CelRuntime.Program> PROGRAMS = new ConcurrentHashMap<>();
 
     private CelPolicy() {
     }
 
-    /** Compiles an expression; the exception's message says what is wrong and where. */
+    /** Compiles an expression ({@link CelConditions#compile}); the exception's message says what is wrong and where. */
     public static void check(String expression) throws IllegalArgumentException {
         program(expression);
     }
@@ -66,10 +41,7 @@ public final class CelPolicy {
             return p;
         }
         try {
-            CelAbstractSyntaxTree ast = COMPILER.compile(expression).getAst();
-            p = RUNTIME.createProgram(ast);
-        } catch (CelValidationException e) {
-            throw new IllegalArgumentException("invalid CEL expression: " + e.getMessage());
+            p = RUNTIME.createProgram(CelConditions.compile(expression));
         } catch (CelEvaluationException e) {
             throw new IllegalArgumentException("invalid CEL expression: " + e.getMessage());
         }

@@ -26,15 +26,11 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
-import io.vertx.core.tracing.TracingPolicy;
 
 /**
  * The HTTP+SSE transport of revision 2024-11-05, as a client. Each upstream session is one live
@@ -42,28 +38,24 @@ import io.vertx.core.tracing.TracingPolicy;
  * every answer arrives as a {@code message} event on the stream. The endpoint URL is the
  * session id, and the stream lives in this process only: a session whose stream is not here is
  * reported as expired, so the caller opens a new one.
+ * <p>
+ * Clients, headers, deadlines and bounds are the backend's {@link UpstreamHttp}: every POST has the
+ * backend's timeout as its deadline, the GET stream only for its response headers; a POST's body
+ * and each line and event of the stream are bounded by the message size. A stream that passes the
+ * bound ends its session, and the calls in flight on it fail with the error that names the bound.
+ * Each stream has a connection of its own, closed when the session ends.
  */
 final class LegacySseClient implements UpstreamClient {
 
     private static final Logger LOG = Logger.getLogger(LegacySseClient.class);
-    /**
-     * Each open session holds one HTTP/1 connection for its stream, so the stream pool is sized for
-     * sessions, not requests (Vert.x allocates the pool's slots up front, so not unbounded).
-     */
-    private static final int MAX_STREAMS = 10_000;
     /** Each upstream session serves one client session, so everything on it is that session's. */
     private static final String SESSION_OWNER = "session";
 
     private final BackendConfig config;
     private final Vertx vertx;
     private final URI uri;
-    private final UpstreamTlsOptions tls;
+    private final UpstreamHttp http;
     private final long timeoutMillis;
-    private final MultiMap staticHeaders;
-    /** POSTs: pooled, idle connections closed. */
-    private final HttpClient http;
-    /** Event streams: long-lived and often silent, so no idle timeout. */
-    private final HttpClient streams;
     /** Live streams of this process, by endpoint URL (the upstream session id). */
     private final Map<String, Connection> connections = new ConcurrentHashMap<>();
 
@@ -72,27 +64,7 @@ final class LegacySseClient implements UpstreamClient {
         this.config = config;
         this.uri = URI.create(config.url());
         this.timeoutMillis = config.timeout().toMillis();
-        this.tls = new UpstreamTlsOptions(config, uri);
-        // TracingPolicy.IGNORE: the router opens the client span and sends its trace context (McpTracing).
-        this.http = vertx.createHttpClient(tls.apply(new HttpClientOptions()
-                .setKeepAlive(true)
-                .setTcpNoDelay(true)
-                .setConnectTimeout((int) options.connectTimeout().toMillis())
-                .setIdleTimeout((int) options.idleConnectionTimeout().toSeconds())
-                .setTracingPolicy(TracingPolicy.IGNORE)
-                .setName("upstream-" + config.name())),
-                new PoolOptions().setHttp1MaxSize(options.maxConnectionsPerBackend()));
-        this.streams = vertx.createHttpClient(tls.apply(new HttpClientOptions()
-                .setKeepAlive(false)
-                .setTcpNoDelay(true)
-                .setConnectTimeout((int) options.connectTimeout().toMillis())
-                .setTracingPolicy(TracingPolicy.IGNORE)
-                .setName("upstream-sse-" + config.name())),
-                new PoolOptions().setHttp1MaxSize(MAX_STREAMS));
-        this.staticHeaders = MultiMap.caseInsensitiveMultiMap();
-        if (config.headers() != null) {
-            config.headers().forEach(staticHeaders::add);
-        }
+        this.http = new UpstreamHttp(vertx, config, options, false);
     }
 
     @Override
@@ -102,9 +74,18 @@ final class LegacySseClient implements UpstreamClient {
 
     @Override
     public Future<UpstreamSession> open(ObjectNode initializeParams) {
+        return open(initializeParams, Map.of());
+    }
+
+    /**
+     * Opens the session's stream and initializes it. {@code extra} goes with the stream's GET and
+     * with the POSTs the gateway sends of its own accord (cancellations, answers to pings).
+     */
+    @Override
+    public Future<UpstreamSession> open(ObjectNode initializeParams, Map<String, String> extra) {
         Context context = Multiplexing.callerContext(vertx);
         Promise<UpstreamSession> done = Promise.promise();
-        Connection conn = new Connection();
+        Connection conn = new Connection(extra);
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         long timer = vertx.setTimer(timeoutMillis, t -> {
             if (done.tryFail(UpstreamErrors.timeout(config.name(), timeoutMillis))) {
@@ -116,14 +97,14 @@ final class LegacySseClient implements UpstreamClient {
                 .compose(endpoint -> {
                     connections.put(endpoint, conn);
                     long left = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
-                    return conn.call(Initialization.request(initializeParams), UpstreamSink.DISCARD, null, left);
+                    return conn.call(Initialization.request(initializeParams), UpstreamSink.DISCARD, null, left, extra);
                 })
                 .map(response -> Initialization.session(config.name(), conn.endpointUrl, response))
-                .compose(session -> post(conn, Initialization.initialized()).map(session))
+                .compose(session -> post(conn, Initialization.initialized(), extra).map(session))
                 .onComplete(ar -> {
                     vertx.cancelTimer(timer);
                     if (ar.failed()) {
-                        JsonRpcException e = asJsonRpc(ar.cause());
+                        JsonRpcException e = http.error(ar.cause());
                         conn.close(e);
                         Multiplexing.run(context, () -> done.tryFail(e));
                     } else {
@@ -139,15 +120,26 @@ final class LegacySseClient implements UpstreamClient {
 
     @Override
     public Future<JsonRpcResponse> request(UpstreamSession session, JsonRpcRequest request, UpstreamSink sink) {
+        return request(session, request, sink, Map.of());
+    }
+
+    @Override
+    public Future<JsonRpcResponse> request(UpstreamSession session, JsonRpcRequest request, UpstreamSink sink,
+            Map<String, String> extra) {
         Connection conn = connection(session);
         if (conn == null) {
             return Future.failedFuture(UpstreamErrors.sessionExpired(config.name()));
         }
-        return conn.call(request, sink, Multiplexing.callerContext(vertx), timeoutMillis);
+        return conn.call(request, sink, Multiplexing.callerContext(vertx), timeoutMillis, extra);
     }
 
     @Override
     public Future<Void> send(UpstreamSession session, JsonRpcMessage message) {
+        return send(session, message, Map.of());
+    }
+
+    @Override
+    public Future<Void> send(UpstreamSession session, JsonRpcMessage message, Map<String, String> extra) {
         Connection conn = connection(session);
         if (conn == null) {
             return Future.failedFuture(UpstreamErrors.sessionExpired(config.name()));
@@ -161,7 +153,7 @@ final class LegacySseClient implements UpstreamClient {
                 return conn.table.cancel(n);
             }
         }
-        return post(conn, message);
+        return post(conn, message, extra);
     }
 
     @Override
@@ -188,8 +180,7 @@ final class LegacySseClient implements UpstreamClient {
         for (Connection conn : List.copyOf(connections.values())) {
             conn.close(error);
         }
-        http.close();
-        streams.close();
+        http.shutdown();
     }
 
     private Connection connection(UpstreamSession session) {
@@ -199,85 +190,104 @@ final class LegacySseClient implements UpstreamClient {
 
     // ---- the event stream ---------------------------------------------------------------------
 
+    /**
+     * Opens the session's stream. Its response headers must arrive within the backend's timeout;
+     * the stream itself may stay silent as long as the session lives.
+     */
     private void connect(Connection conn) {
-        MultiMap headers = MultiMap.caseInsensitiveMultiMap();
-        headers.addAll(staticHeaders);
-        headers.set(HttpHeaders.ACCEPT, "text/event-stream");
-        headers.set(HttpHeaders.CACHE_CONTROL, "no-cache");
-        RequestOptions options = tls.request(HttpMethod.GET, uri, headers);
-        streams.request(options).onComplete(ar -> {
-            if (ar.failed()) {
-                conn.lost(asJsonRpc(ar.cause()));
-                return;
-            }
-            HttpClientRequest req = ar.result();
-            conn.get = req;
-            if (conn.closed) {
-                req.reset();
-                return;
-            }
-            req.send().onComplete(rr -> {
-                if (rr.failed()) {
-                    conn.lost(asJsonRpc(rr.cause()));
-                    return;
+        MultiMap own = MultiMap.caseInsensitiveMultiMap()
+                .set(HttpHeaders.ACCEPT, "text/event-stream")
+                .set(HttpHeaders.CACHE_CONTROL, "no-cache");
+        RequestOptions options = http.request(HttpMethod.GET, http.headers(conn.extra, own));
+        Future<HttpClientResponse> opened;
+        try {
+            opened = http.call(http.streams(), options, timeoutMillis, req -> {
+                conn.get = req;
+                if (conn.closed) {
+                    req.reset();
+                    return Future.failedFuture(UpstreamErrors.sessionExpired(config.name()));
                 }
-                HttpClientResponse resp = rr.result();
-                String type = resp.getHeader(HttpHeaders.CONTENT_TYPE);
-                if (resp.statusCode() != 200 || type == null || !type.startsWith("text/event-stream")) {
-                    resp.body().onComplete(b -> conn.lost(UpstreamErrors.unavailable(config.name(),
-                            "GET " + uri + " answered HTTP " + resp.statusCode()
-                                    + (type == null ? "" : " (" + type + ")")
-                                    + (b.succeeded() ? snippet(b.result()) : ""))));
-                    return;
-                }
-                // Handlers go on before this callback returns, so no chunk is missed.
-                resp.handler(conn.parser::feed);
-                resp.exceptionHandler(t -> conn.lost(UpstreamErrors.unavailable(config.name(),
-                        "its event stream failed: " + message(t))));
-                resp.endHandler(v -> conn.lost(UpstreamErrors.unavailable(config.name(), "its event stream ended")));
+                return req.send().compose(this::eventStream);
             });
-        });
+        } catch (IllegalStateException e) {
+            // The client is closed: the backend was removed by a reload.
+            conn.lost(http.error(e));
+            return;
+        }
+        opened.onSuccess(resp -> read(conn, resp)).onFailure(t -> conn.lost(http.error(t)));
     }
 
-    /** POSTs one message to the session's endpoint; the answer, if any, comes on the stream. */
-    private Future<Void> post(Connection conn, JsonRpcMessage message) {
-        MultiMap headers = MultiMap.caseInsensitiveMultiMap();
-        headers.addAll(staticHeaders);
-        headers.set(HttpHeaders.CONTENT_TYPE, "application/json");
+    /** The response if it is an event stream; else a failure that quotes the (bounded) body. */
+    private Future<HttpClientResponse> eventStream(HttpClientResponse resp) {
+        String type = resp.getHeader(HttpHeaders.CONTENT_TYPE);
+        if (resp.statusCode() == 200 && type != null && type.startsWith("text/event-stream")) {
+            return Future.succeededFuture(resp);
+        }
+        return http.body(resp).compose(body -> Future.failedFuture(UpstreamErrors.unavailable(config.name(),
+                "GET " + uri + " answered HTTP " + resp.statusCode() + (type == null ? "" : " (" + type + ")")
+                        + snippet(body))));
+    }
+
+    /**
+     * Reads the stream's events until it ends. A line or event past the bound ends the session: the
+     * stream's place is lost, so nothing more on it can be trusted.
+     */
+    private void read(Connection conn, HttpClientResponse resp) {
+        SseParser parser = http.parser(conn::onEvent);
+        // Handlers go on before this callback returns, so no chunk is missed.
+        resp.handler(chunk -> {
+            try {
+                parser.feed(chunk);
+            } catch (SseParser.LimitExceeded e) {
+                conn.lost(http.tooLarge(e.what()));
+            }
+        });
+        resp.exceptionHandler(t -> conn.lost(UpstreamErrors.unavailable(config.name(),
+                "its event stream failed: " + message(t))));
+        resp.endHandler(v -> conn.lost(UpstreamErrors.unavailable(config.name(), "its event stream ended")));
+    }
+
+    /**
+     * POSTs one message to the session's endpoint, within the backend's timeout; the answer, if any,
+     * comes on the stream.
+     */
+    private Future<Void> post(Connection conn, JsonRpcMessage message, Map<String, String> extra) {
+        MultiMap own = MultiMap.caseInsensitiveMultiMap().set(HttpHeaders.CONTENT_TYPE, "application/json");
         // The endpoint is on the configured origin (onEndpoint checks), so the same TLS name applies.
-        RequestOptions options = tls.request(HttpMethod.POST, URI.create(conn.endpointUrl), headers)
-                .setIdleTimeout(timeoutMillis);
-        return http.request(options)
-                .compose(r -> r.send(Buffer.buffer(JsonRpcCodec.encode(message))))
-                .compose(resp -> resp.body().map(body -> {
-                    int status = resp.statusCode();
-                    if (status == 404) {
-                        JsonRpcException expired = UpstreamErrors.sessionExpired(config.name());
-                        conn.lost(expired);
-                        throw expired;
-                    }
-                    if (status / 100 != 2) {
-                        throw UpstreamErrors.unavailable(config.name(), "HTTP " + status + " to a POST" + snippet(body));
-                    }
-                    String type = resp.getHeader(HttpHeaders.CONTENT_TYPE);
-                    if (body.length() > 0 && type != null && type.startsWith("application/json")) {
-                        // Not the 2024-11-05 way, but some servers answer in the POST's body.
-                        conn.receive(body.getBytes());
-                    }
-                    return (Void) null;
-                }))
-                .recover(t -> Future.failedFuture(asJsonRpc(t)));
+        RequestOptions options = http.request(HttpMethod.POST, URI.create(conn.endpointUrl), http.headers(extra, own));
+        Buffer payload = Buffer.buffer(JsonRpcCodec.encode(message));
+        Future<Void> sent;
+        try {
+            sent = http.call(http.requests(), options, timeoutMillis, r -> r.send(payload)
+                    .compose(resp -> http.body(resp).map(body -> {
+                        answered(conn, resp, body);
+                        return (Void) null;
+                    })));
+        } catch (IllegalStateException e) {
+            return Future.failedFuture(http.error(e));
+        }
+        return sent;
+    }
+
+    /** Judges a POST's answer: 2xx is accepted, 404 ends the session. */
+    private void answered(Connection conn, HttpClientResponse resp, Buffer body) {
+        int status = resp.statusCode();
+        if (status == 404) {
+            JsonRpcException expired = UpstreamErrors.sessionExpired(config.name());
+            conn.lost(expired);
+            throw expired;
+        }
+        if (status / 100 != 2) {
+            throw UpstreamErrors.unavailable(config.name(), "HTTP " + status + " to a POST" + snippet(body));
+        }
+        String type = resp.getHeader(HttpHeaders.CONTENT_TYPE);
+        if (body.length() > 0 && type != null && type.startsWith("application/json")) {
+            // Not the 2024-11-05 way, but some servers answer in the POST's body.
+            conn.receive(body.getBytes());
+        }
     }
 
     // ---- helpers ------------------------------------------------------------------------------
-
-    private JsonRpcException asJsonRpc(Throwable t) {
-        if (t instanceof JsonRpcException e) {
-            return e;
-        }
-        String tlsFailure = tls.handshakeFailure(t);
-        return UpstreamErrors.unavailable(config.name(), tlsFailure != null ? tlsFailure : message(t));
-    }
 
     private static String message(Throwable t) {
         return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
@@ -307,15 +317,23 @@ final class LegacySseClient implements UpstreamClient {
     /** One upstream session: its event stream, its endpoint and its requests in flight. */
     private final class Connection {
         final Promise<String> endpoint = Promise.promise();
-        final SseParser parser = new SseParser(this::onEvent);
+        /** The headers the session was opened with, for its stream and the table's own messages. */
+        final Map<String, String> extra;
         volatile String endpointUrl;
         volatile HttpClientRequest get;
         volatile boolean closed;
         /** Its calls and listeners; the session is one client's, so the table is owned. */
-        final CallTable table = new CallTable(vertx, config.name(), SESSION_OWNER,
-                message -> closed ? Future.failedFuture(UpstreamErrors.sessionExpired(config.name())) : post(this, message));
+        final CallTable table;
 
-        Future<JsonRpcResponse> call(JsonRpcRequest request, UpstreamSink sink, Context context, long timeout) {
+        Connection(Map<String, String> extra) {
+            this.extra = extra == null ? Map.of() : Map.copyOf(extra);
+            this.table = new CallTable(vertx, config.name(), SESSION_OWNER,
+                    message -> closed ? Future.failedFuture(UpstreamErrors.sessionExpired(config.name()))
+                            : post(this, message, this.extra));
+        }
+
+        Future<JsonRpcResponse> call(JsonRpcRequest request, UpstreamSink sink, Context context, long timeout,
+                Map<String, String> headers) {
             if (closed) {
                 return Future.failedFuture(UpstreamErrors.sessionExpired(config.name()));
             }
@@ -323,7 +341,7 @@ final class LegacySseClient implements UpstreamClient {
             // Registered before the POST: the answer may come on the stream before the POST's 202.
             JsonRpcRequest rewritten = table.register(call, this);
             if (rewritten != null) {
-                post(this, rewritten).onFailure(t -> table.settle(call, Future.failedFuture(t)));
+                post(this, rewritten, headers).onFailure(t -> table.settle(call, Future.failedFuture(t)));
             }
             return call.future();
         }
@@ -367,23 +385,17 @@ final class LegacySseClient implements UpstreamClient {
 
         /** The stream broke or the upstream forgot the session: nothing more can arrive. */
         void lost(JsonRpcException why) {
-            if (closed) {
-                return;
+            if (!closed) {
+                LOG.warnf("Backend %s: event stream %s lost: %s", config.name(),
+                        endpointUrl == null ? uri : endpointUrl, why.getMessage());
+                end(why);
             }
-            LOG.warnf("Backend %s: event stream %s lost: %s", config.name(),
-                    endpointUrl == null ? uri : endpointUrl, why.getMessage());
-            end(why);
         }
 
         /** Ends the session from our side. */
         void close(JsonRpcException why) {
-            if (closed) {
-                return;
-            }
-            end(why);
-            HttpClientRequest req = get;
-            if (req != null) {
-                req.reset();
+            if (!closed) {
+                end(why);
             }
         }
 
@@ -395,6 +407,11 @@ final class LegacySseClient implements UpstreamClient {
             endpoint.tryFail(why);
             table.failAll(null, why);
             table.clearListeners();
+            // Its own connection (keep-alive is off): closing it ends the stream, if it still runs.
+            HttpClientRequest req = get;
+            if (req != null) {
+                req.reset();
+            }
         }
     }
 }

@@ -72,6 +72,15 @@ public final class UpstreamHttp {
     private final HttpClient streams;
 
     UpstreamHttp(Vertx vertx, BackendConfig config, UpstreamOptions options) {
+        this(vertx, config, options, true);
+    }
+
+    /**
+     * With {@code reuseStreamConnections} false, each {@linkplain #streams() stream} has a connection
+     * of its own that closes when the stream ends ({@code Connection: close}), never going back to a
+     * pool: for a transport whose stream is a session (legacy SSE), where nothing should outlive it.
+     */
+    UpstreamHttp(Vertx vertx, BackendConfig config, UpstreamOptions options, boolean reuseStreamConnections) {
         this.vertx = vertx;
         this.backend = config.name();
         URI uri = URI.create(config.url());
@@ -102,6 +111,7 @@ public final class UpstreamHttp {
         // A stream may stay silent for hours: no idle timeout while in use. A connection back in the
         // pool still closes after the keep-alive timeout.
         this.streams = vertx.createHttpClient(new HttpClientOptions(base)
+                .setKeepAlive(reuseStreamConnections)
                 .setIdleTimeout(0)
                 .setName("upstream-stream-" + backend),
                 new PoolOptions().setHttp1MaxSize(MAX_STREAMS));
