@@ -47,6 +47,8 @@ import io.quarkus.test.junit.TestProfile;
 class SlowReaderTest {
 
     static final long BOUND = 256 * 1024;
+    /** More than the whole flood: a stream that was never closed reads this much and fails. */
+    static final long MAX_READ = 64L * 1024 * 1024;
     static final String V = "2025-11-25";
     static final ObjectMapper MAPPER = new ObjectMapper();
 
@@ -105,7 +107,7 @@ class SlowReaderTest {
             socket.setSoTimeout(20_000);
             InputStream in = new BufferedInputStream(socket.getInputStream());
             assertThat(RawHttp.readHead(in)).startsWith("HTTP/1.1 200");
-            received = RawHttp.events(RawHttp.readChunkedToEnd(in));
+            received = RawHttp.events(RawHttp.readChunkedToEnd(in, MAX_READ));
         }
         List<SseEvent> logged = received.stream().filter(e -> !e.data().isEmpty()).toList();
         assertThat(logged).as("events before the close").isNotEmpty().hasSizeLessThan(FloodingUpstream.EVENTS);
@@ -138,7 +140,7 @@ class SlowReaderTest {
             socket.setSoTimeout(20_000);
             InputStream in = new BufferedInputStream(socket.getInputStream());
             assertThat(RawHttp.readHead(in)).startsWith("HTTP/1.1 200");
-            received = RawHttp.events(RawHttp.readChunkedToEnd(in));
+            received = RawHttp.events(RawHttp.readChunkedToEnd(in, MAX_READ));
         }
         assertThat(received).isNotEmpty();
         String lastId = received.get(received.size() - 1).id();
