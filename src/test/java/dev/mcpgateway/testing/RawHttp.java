@@ -74,12 +74,12 @@ public final class RawHttp {
 
     /**
      * The body of a chunked response as far as it arrived: stops at the last chunk, at the end of the
-     * stream, or at a reset, keeping whatever complete bytes came before.
+     * stream, at a reset, or after {@code maxBytes}, keeping whatever complete bytes came before.
      */
-    public static String readChunkedToEnd(InputStream in) throws IOException {
+    public static String readChunkedToEnd(InputStream in, long maxBytes) throws IOException {
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         try {
-            while (true) {
+            while (body.size() < maxBytes) {
                 String size = readLine(in);
                 if (size == null) {
                     break;

@@ -47,14 +47,19 @@ import io.quarkus.test.junit.TestProfile;
 class SlowReaderTest {
 
     static final long BOUND = 256 * 1024;
+    /** More than the whole flood: a stream that was never closed reads this much and fails. */
+    static final long MAX_READ = 64L * 1024 * 1024;
     static final String V = "2025-11-25";
     static final ObjectMapper MAPPER = new ObjectMapper();
 
-    /** A bound small enough that the flood passes it many times over. */
+    /**
+     * A bound small enough that the flood passes it many times over; a log that keeps every event of
+     * the flood (the upstream may be listened to more than once), so a resume finds them all.
+     */
     public static class SmallWriteQueue implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("mcp-gateway.limits.stream-write-queue", "256K");
+            return Map.of("mcp-gateway.limits.stream-write-queue", "256K", "mcp-gateway.max-events-per-stream", "10000");
         }
     }
 
@@ -102,7 +107,7 @@ class SlowReaderTest {
             socket.setSoTimeout(20_000);
             InputStream in = new BufferedInputStream(socket.getInputStream());
             assertThat(RawHttp.readHead(in)).startsWith("HTTP/1.1 200");
-            received = RawHttp.events(RawHttp.readChunkedToEnd(in));
+            received = RawHttp.events(RawHttp.readChunkedToEnd(in, MAX_READ));
         }
         List<SseEvent> logged = received.stream().filter(e -> !e.data().isEmpty()).toList();
         assertThat(logged).as("events before the close").isNotEmpty().hasSizeLessThan(FloodingUpstream.EVENTS);
@@ -135,7 +140,7 @@ class SlowReaderTest {
             socket.setSoTimeout(20_000);
             InputStream in = new BufferedInputStream(socket.getInputStream());
             assertThat(RawHttp.readHead(in)).startsWith("HTTP/1.1 200");
-            received = RawHttp.events(RawHttp.readChunkedToEnd(in));
+            received = RawHttp.events(RawHttp.readChunkedToEnd(in, MAX_READ));
         }
         assertThat(received).isNotEmpty();
         String lastId = received.get(received.size() - 1).id();
@@ -170,7 +175,6 @@ class SlowReaderTest {
                     .header("Last-Event-ID", from).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
             assertThat(resp.statusCode()).isEqualTo(200);
             boolean cut = false;
-            System.out.println("DEBUG resume from " + from + " have " + out.size());
             try (InputStream in = resp.body()) {
                 BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
                 String id = null;
@@ -191,7 +195,6 @@ class SlowReaderTest {
                     }
                 }
             } catch (java.io.IOException e) {
-                System.out.println("DEBUG cut after " + out.size() + (out.isEmpty() ? "" : " first " + out.get(0).id()));
                 cut = true;
             }
             if (!cut || count >= 0 && out.size() >= count) {
