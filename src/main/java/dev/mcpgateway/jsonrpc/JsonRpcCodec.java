@@ -60,6 +60,11 @@ public final class JsonRpcCodec {
                 throw invalid("\"params\" must be an object");
             }
             ObjectNode p = params instanceof ObjectNode o ? o : null;
+            // MCP: "_meta?: { [key: string]: unknown }". Peers drop a message whose _meta is anything
+            // else without answering (the TypeScript SDK over stdio), so it must not travel on.
+            if (p != null && p.has("_meta") && !p.get("_meta").isObject()) {
+                throw new JsonRpcException(ErrorCodes.INVALID_PARAMS, "Invalid params: \"_meta\" must be an object");
+            }
             if (id == null) {
                 return new JsonRpcNotification(method.asText(), p);
             }

@@ -132,6 +132,19 @@ class JsonRpcCodecTest {
     }
 
     @Test
+    void metaMustBeAnObjectWhenPresent() {
+        for (String meta : List.of("\"x\"", "null", "[1]", "7", "true")) {
+            assertThat(code(() -> decode("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\",\"params\":{\"_meta\":" + meta
+                    + "}}"))).as(meta).isEqualTo(ErrorCodes.INVALID_PARAMS);
+            assertThat(code(() -> decode("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\",\"params\":{\"_meta\":"
+                    + meta + "}}"))).as(meta).isEqualTo(ErrorCodes.INVALID_PARAMS);
+        }
+        JsonRpcRequest ok = (JsonRpcRequest) decode(
+                "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\",\"params\":{\"_meta\":{\"progressToken\":{}}}}");
+        assertThat(ok.params().get("_meta").isObject()).isTrue();
+    }
+
+    @Test
     void methodWithoutIdIsANotificationAndIdWithResultOrErrorIsAResponse() {
         assertThat(decode("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}"))
                 .isInstanceOf(JsonRpcNotification.class);
