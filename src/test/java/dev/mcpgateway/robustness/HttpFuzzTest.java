@@ -65,7 +65,9 @@ class HttpFuzzTest {
 
     @AfterAll
     static void close() {
-        http.close();
+        if (http != null) {
+            http.close();
+        }
     }
 
     @Test
