@@ -5,8 +5,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -15,6 +17,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 public final class JsonRpcCodec {
 
     public static final ObjectMapper MAPPER = new ObjectMapper();
+    /** A body is one JSON value: {@code {...} trailing} is not JSON, so it is not half-read. */
+    private static final ObjectReader BODY_READER = MAPPER.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private JsonRpcCodec() {
     }
@@ -22,7 +26,7 @@ public final class JsonRpcCodec {
     /** Parses a body; throws {@link JsonRpcException} with -32700 for bytes that are not JSON. */
     public static JsonNode parseTree(byte[] bytes) {
         try {
-            JsonNode node = MAPPER.readTree(bytes);
+            JsonNode node = BODY_READER.readTree(bytes);
             if (node == null || node.isMissingNode()) {
                 throw new JsonRpcException(ErrorCodes.PARSE_ERROR, "Parse error: empty body");
             }
@@ -41,7 +45,8 @@ public final class JsonRpcCodec {
             throw invalid("a JSON-RPC message must be a JSON object");
         }
         JsonNode version = obj.get("jsonrpc");
-        if (version == null || !"2.0".equals(version.asText())) {
+        // JSON-RPC 2.0: "A String specifying the version of the JSON-RPC protocol. MUST be exactly "2.0"."
+        if (version == null || !version.isTextual() || !"2.0".equals(version.textValue())) {
             throw invalid("\"jsonrpc\" must be \"2.0\"");
         }
         JsonNode method = obj.get("method");
@@ -55,6 +60,11 @@ public final class JsonRpcCodec {
                 throw invalid("\"params\" must be an object");
             }
             ObjectNode p = params instanceof ObjectNode o ? o : null;
+            // MCP: "_meta?: { [key: string]: unknown }". Peers drop a message whose _meta is anything
+            // else without answering (the TypeScript SDK over stdio), so it must not travel on.
+            if (p != null && p.has("_meta") && !p.get("_meta").isObject()) {
+                throw new JsonRpcException(ErrorCodes.INVALID_PARAMS, "Invalid params: \"_meta\" must be an object");
+            }
             if (id == null) {
                 return new JsonRpcNotification(method.asText(), p);
             }
