@@ -56,8 +56,10 @@ class RequestIdsTest {
 
         assertThat(ids.verify("client-1", id)).isNull();
         // Without a configured secret each instance has its own random key.
-        assertThat(new RequestIds(null).verify("client-1", new RequestIds(null).sign("client-1", "a", "u", JSON.numberNode(1),
-                ""))).isNull();
+        assertThat(new RequestIds((String) null).verify("client-1",
+                new RequestIds((String) null).sign("client-1", "a", "u", JSON.numberNode(1),
+                        "")))
+                .isNull();
     }
 
     @Test
