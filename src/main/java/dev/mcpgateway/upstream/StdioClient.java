@@ -53,6 +53,10 @@ final class StdioClient implements UpstreamClient {
     private final long timeoutMillis;
     private final long idleNanos;
     private final Map<String, StdioSlot> slots = new ConcurrentHashMap<>();
+    /** The initialize params of the sessions open on this replica, by process key (one per session or principal). */
+    private final Map<String, ObjectNode> openParams = new ConcurrentHashMap<>();
+    /** What the server answered the first process this client started; later sessions start theirs on first use. */
+    private volatile UpstreamSession known;
     private final long sweeper;
     private volatile boolean closed;
 
@@ -86,6 +90,14 @@ final class StdioClient implements UpstreamClient {
     public Future<UpstreamSession> open(ObjectNode initializeParams, Map<String, String> extraHeaders,
             UpstreamOwner owner) {
         String key = keyOf(owner);
+        UpstreamSession template = known;
+        if (template != null && !SHARED_KEY.equals(key) && !slots.containsKey(key)) {
+            // Processes start on first use: a session that only initializes costs no process. What
+            // the server offers is known from the first process this client started.
+            openParams.put(key, initializeParams.deepCopy());
+            return Future.succeededFuture(new UpstreamSession(template.backend(), sessionId(key), template.protocolVersion(),
+                    template.capabilities(), template.serverInfo()));
+        }
         StdioSlot slot;
         try {
             slot = slot(key);
@@ -93,6 +105,9 @@ final class StdioClient implements UpstreamClient {
             return Future.failedFuture(e);
         }
         slot.opened();
+        if (!SHARED_KEY.equals(key)) {
+            openParams.put(key, initializeParams.deepCopy());
+        }
         Context context = Multiplexing.callerContext(vertx);
         Promise<UpstreamSession> done = Promise.promise();
         // The process may be waiting out a restart backoff longer than the timeout.
@@ -103,6 +118,7 @@ final class StdioClient implements UpstreamClient {
             Multiplexing.run(context, () -> {
                 if (ar.succeeded()) {
                     UpstreamSession s = ar.result().session();
+                    known = s;
                     done.tryComplete(new UpstreamSession(s.backend(), sessionId(key), s.protocolVersion(),
                             s.capabilities(), s.serverInfo()));
                 } else {
@@ -110,7 +126,10 @@ final class StdioClient implements UpstreamClient {
                 }
             });
         });
-        done.future().onFailure(t -> close(slot));
+        done.future().onFailure(t -> {
+            close(slot);
+            openParams.remove(key);
+        });
         return done.future();
     }
 
@@ -172,6 +191,9 @@ final class StdioClient implements UpstreamClient {
         StdioSlot slot = key == null ? null : slots.get(key);
         if (slot != null) {
             close(slot);
+        }
+        if (key != null) {
+            openParams.remove(key);
         }
         return Future.succeededFuture();
     }
@@ -247,6 +269,13 @@ final class StdioClient implements UpstreamClient {
             StdioSlot fresh = new StdioSlot(vertx, config, options, key, SHARED_KEY.equals(key) ? null : key,
                     (s, why) -> retire(s, why, false));
             if (slots.putIfAbsent(key, fresh) == null) {
+                ObjectNode params = openParams.get(key);
+                if (params != null) {
+                    // Its session is open, but its process was never started or was stopped when idle: this
+                    // one starts on the session's request, initialized as the session's client asked.
+                    fresh.remember(params);
+                    fresh.opened();
+                }
                 return fresh;
             }
             budget.release();

@@ -56,6 +56,8 @@ final class StdioSlot implements StdioProcess.Events {
     private Promise<Ready> ready;
     private StdioProcess proc;
     private ObjectNode params;
+    /** The initialize params of the session this slot was opened for before its process started. */
+    private ObjectNode remembered;
     private long backoffMillis;
     private long restartTimer = -1;
     private boolean ended;
@@ -80,6 +82,11 @@ final class StdioSlot implements StdioProcess.Events {
 
     void touch() {
         lastUsed = System.nanoTime();
+    }
+
+    /** What to initialize the process with when it starts on a request rather than on its session's open. */
+    synchronized void remember(ObjectNode initializeParams) {
+        remembered = initializeParams;
     }
 
     synchronized void opened() {
@@ -122,7 +129,7 @@ final class StdioSlot implements StdioProcess.Events {
         if (ready != null) {
             return ready.future();
         }
-        params = initParams(initializeParams);
+        params = initParams(initializeParams != null ? initializeParams : remembered);
         Promise<Ready> generation = Promise.promise();
         ready = generation;
         // Forking blocks: keep it off the event loop.

@@ -124,8 +124,10 @@ class StdioIsolationTest {
         StdioClient client = client(StdioIsolation.SESSION, options(budget, Duration.ofMinutes(10)));
         UpstreamSession a = get(client.open(initParams(false), Map.of(), OWNER_A));
         UpstreamSession b = get(client.open(initParams(false), Map.of(), OWNER_B));
+        // The first session started a process (to learn what the server offers); B's starts on its first request.
+        assertThat(budget.running()).isEqualTo(1);
         long pidA = client.pid(a);
-        long pidB = client.pid(b);
+        long pidB = started(client, b);
 
         assertThat(pidA).isPositive();
         assertThat(pidB).isPositive().isNotEqualTo(pidA);
@@ -151,8 +153,8 @@ class StdioIsolationTest {
         UpstreamSession anon1 = get(client.open(initParams(false), Map.of(), new UpstreamOwner("s4", null)));
         UpstreamSession anon2 = get(client.open(initParams(false), Map.of(), new UpstreamOwner("s5", null)));
 
-        assertThat(client.pid(alice1)).isPositive().isEqualTo(client.pid(alice2));
-        assertThat(List.of(client.pid(alice1), client.pid(bob), client.pid(anon1), client.pid(anon2)))
+        assertThat(started(client, alice1)).isPositive().isEqualTo(started(client, alice2));
+        assertThat(List.of(client.pid(alice1), started(client, bob), started(client, anon1), started(client, anon2)))
                 .doesNotHaveDuplicates();
         // A principal's process outlives one of its sessions closing.
         get(client.close(alice1));
@@ -166,7 +168,9 @@ class StdioIsolationTest {
         StdioClient client = client(StdioIsolation.SESSION, options(budget, Duration.ofMinutes(10)));
         UpstreamSession a = get(client.open(initParams(false), Map.of(), OWNER_A));
 
-        Throwable refused = failure(client.open(initParams(false), Map.of(), OWNER_B));
+        // B opens without a process; its first request would need a second one.
+        UpstreamSession waiting = get(client.open(initParams(false), Map.of(), OWNER_B));
+        Throwable refused = failure(client.request(waiting, echo(IntNode.valueOf(2), "b"), UpstreamSink.DISCARD));
 
         assertThat(refused).isInstanceOf(JsonRpcException.class);
         assertThat(refused.getMessage()).contains("'everything'").contains("mcp-gateway.upstream.max-stdio-processes");
@@ -174,8 +178,29 @@ class StdioIsolationTest {
         assertThat(text(get(client.request(a, echo(IntNode.valueOf(1), "x"), UpstreamSink.DISCARD)))).isEqualTo("Echo: x");
         get(client.close(a));
         UpstreamSession b = get(client.open(initParams(false), Map.of(), OWNER_B));
-        assertThat(client.pid(b)).isPositive();
+        assertThat(started(client, b)).isPositive();
         assertThat(budget.running()).isEqualTo(1);
+    }
+
+    @Test
+    void sessionsThatOnlyInitializeStartNoProcess() throws Exception {
+        ProcessBudget budget = new ProcessBudget(2);
+        StdioClient client = client(StdioIsolation.SESSION, options(budget, Duration.ofMinutes(10)));
+        UpstreamSession first = get(client.open(initParams(false), Map.of(), OWNER_A));
+        List<UpstreamSession> idle = new java.util.ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            idle.add(get(client.open(initParams(false), Map.of(), new UpstreamOwner("idle-" + i, null))));
+        }
+        assertThat(budget.running()).isEqualTo(1);
+        assertThat(idle).allSatisfy(u -> assertThat(u.has("tools")).isTrue());
+        assertThat(started(client, idle.get(7))).isPositive().isNotEqualTo(client.pid(first));
+        assertThat(budget.running()).isEqualTo(2);
+    }
+
+    /** Starts the session's process (by a request) and answers its pid. */
+    private static long started(StdioClient client, UpstreamSession session) throws Exception {
+        get(client.request(session, echo(IntNode.valueOf(99), "start"), UpstreamSink.DISCARD));
+        return client.pid(session);
     }
 
     @Test
