@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import dev.mcpgateway.session.UpstreamSession;
+import dev.mcpgateway.upstream.UpstreamSession;
 
 /** The server capabilities the gateway announces: what its backends offer, together. */
 final class Capabilities {

@@ -27,7 +27,7 @@ import dev.mcpgateway.jsonrpc.ProtocolVersions;
 import dev.mcpgateway.security.Caller;
 import dev.mcpgateway.security.ToolAuthorizer;
 import dev.mcpgateway.session.GatewaySession;
-import dev.mcpgateway.session.UpstreamSession;
+import dev.mcpgateway.upstream.UpstreamSession;
 import io.vertx.core.Future;
 
 /**

@@ -24,9 +24,9 @@ import dev.mcpgateway.jsonrpc.JsonRpcRequest;
 import dev.mcpgateway.jsonrpc.JsonRpcResponse;
 import dev.mcpgateway.jsonrpc.ModernMeta;
 import dev.mcpgateway.session.GatewaySession;
-import dev.mcpgateway.session.UpstreamSession;
 import dev.mcpgateway.upstream.UpstreamClient;
 import dev.mcpgateway.upstream.UpstreamErrors;
+import dev.mcpgateway.upstream.UpstreamSession;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 

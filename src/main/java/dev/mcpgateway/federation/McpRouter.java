@@ -32,7 +32,7 @@ import dev.mcpgateway.security.InsufficientScopeException;
 import dev.mcpgateway.security.Principal;
 import dev.mcpgateway.session.GatewaySession;
 import dev.mcpgateway.session.SessionStore;
-import dev.mcpgateway.session.UpstreamSession;
+import dev.mcpgateway.upstream.UpstreamSession;
 import io.vertx.core.Future;
 
 /**

@@ -17,8 +17,8 @@ import dev.mcpgateway.jsonrpc.JsonRpcResponse;
 import dev.mcpgateway.security.Caller;
 import dev.mcpgateway.security.UpstreamCredentials;
 import dev.mcpgateway.session.GatewaySession;
-import dev.mcpgateway.session.UpstreamSession;
 import dev.mcpgateway.upstream.UpstreamClient;
+import dev.mcpgateway.upstream.UpstreamSession;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 

@@ -31,9 +31,9 @@ import dev.mcpgateway.security.UpstreamCredentials;
 import dev.mcpgateway.session.GatewaySession;
 import dev.mcpgateway.session.SessionStore;
 import dev.mcpgateway.session.StoreUnavailableException;
-import dev.mcpgateway.session.UpstreamSession;
 import dev.mcpgateway.upstream.UpstreamClient;
 import dev.mcpgateway.upstream.UpstreamOwner;
+import dev.mcpgateway.upstream.UpstreamSession;
 import io.vertx.core.Future;
 
 /**

@@ -23,9 +23,9 @@ import dev.mcpgateway.security.Caller;
 import dev.mcpgateway.security.Principal;
 import dev.mcpgateway.security.UpstreamCredentials;
 import dev.mcpgateway.session.GatewaySession;
-import dev.mcpgateway.session.UpstreamSession;
 import dev.mcpgateway.upstream.UpstreamClient;
 import dev.mcpgateway.upstream.UpstreamListener;
+import dev.mcpgateway.upstream.UpstreamSession;
 import dev.mcpgateway.upstream.UpstreamSink;
 import io.vertx.core.Future;
 

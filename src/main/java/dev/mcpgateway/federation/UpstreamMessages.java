@@ -13,8 +13,8 @@ import dev.mcpgateway.jsonrpc.JsonRpcRequest;
 import dev.mcpgateway.jsonrpc.JsonRpcResponse;
 import dev.mcpgateway.jsonrpc.McpMethods;
 import dev.mcpgateway.session.GatewaySession;
-import dev.mcpgateway.session.UpstreamSession;
 import dev.mcpgateway.upstream.UpstreamClient;
+import dev.mcpgateway.upstream.UpstreamSession;
 import dev.mcpgateway.upstream.UpstreamSink;
 
 /**

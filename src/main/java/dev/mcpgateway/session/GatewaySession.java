@@ -5,6 +5,8 @@ import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import dev.mcpgateway.upstream.UpstreamSession;
+
 /**
  * A client's MCP session at the gateway. Immutable: changes are written back to the
  * {@link SessionStore}, so any replica sees them.

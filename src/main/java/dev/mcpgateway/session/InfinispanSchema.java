@@ -17,6 +17,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.mcpgateway.jsonrpc.JsonRpcCodec;
+import dev.mcpgateway.upstream.UpstreamSession;
 
 /**
  * The Protobuf schema of what the gateway keeps in Infinispan ({@code application/x-protostream}),

@@ -10,7 +10,6 @@ import dev.mcpgateway.jsonrpc.JsonRpcRequest;
 import dev.mcpgateway.jsonrpc.JsonRpcResponse;
 import dev.mcpgateway.jsonrpc.McpMethods;
 import dev.mcpgateway.jsonrpc.ProtocolVersions;
-import dev.mcpgateway.session.UpstreamSession;
 
 /** The handshake every transport performs the same way. */
 final class Initialization {

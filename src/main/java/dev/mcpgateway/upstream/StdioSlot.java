@@ -17,7 +17,6 @@ import dev.mcpgateway.jsonrpc.JsonRpcException;
 import dev.mcpgateway.jsonrpc.JsonRpcMessage;
 import dev.mcpgateway.jsonrpc.JsonRpcRequest;
 import dev.mcpgateway.jsonrpc.ProtocolVersions;
-import dev.mcpgateway.session.UpstreamSession;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;

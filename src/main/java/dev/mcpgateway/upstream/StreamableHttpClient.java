@@ -22,7 +22,6 @@ import dev.mcpgateway.jsonrpc.McpHeaders;
 import dev.mcpgateway.jsonrpc.McpMethods;
 import dev.mcpgateway.jsonrpc.ModernMeta;
 import dev.mcpgateway.jsonrpc.ProtocolVersions;
-import dev.mcpgateway.session.UpstreamSession;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;

@@ -18,7 +18,6 @@ import dev.mcpgateway.jsonrpc.JsonRpcResponse;
 import dev.mcpgateway.jsonrpc.McpMethods;
 import dev.mcpgateway.jsonrpc.ModernMeta;
 import dev.mcpgateway.jsonrpc.ProtocolVersions;
-import dev.mcpgateway.session.UpstreamSession;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.RequestOptions;

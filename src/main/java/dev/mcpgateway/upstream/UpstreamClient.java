@@ -6,7 +6,6 @@ import dev.mcpgateway.config.BackendConfig;
 import dev.mcpgateway.jsonrpc.JsonRpcMessage;
 import dev.mcpgateway.jsonrpc.JsonRpcRequest;
 import dev.mcpgateway.jsonrpc.JsonRpcResponse;
-import dev.mcpgateway.session.UpstreamSession;
 import io.vertx.core.Future;
 
 /**

@@ -11,7 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.mcpgateway.jsonrpc.JsonRpcCodec;
-import dev.mcpgateway.session.UpstreamSession;
+import dev.mcpgateway.upstream.UpstreamSession;
 
 /** What the gateway announces at initialize: the union of what its backends offer. */
 class CapabilityMergeTest {

@@ -17,6 +17,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import dev.mcpgateway.upstream.UpstreamSession;
 import io.vertx.core.Future;
 
 /** What every {@link SessionStore} does. Subclasses supply a store and a way to let time pass. */

@@ -36,7 +36,6 @@ import dev.mcpgateway.jsonrpc.JsonRpcNotification;
 import dev.mcpgateway.jsonrpc.JsonRpcRequest;
 import dev.mcpgateway.jsonrpc.JsonRpcResponse;
 import dev.mcpgateway.jsonrpc.McpMethods;
-import dev.mcpgateway.session.UpstreamSession;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 

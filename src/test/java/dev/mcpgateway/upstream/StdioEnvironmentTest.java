@@ -29,7 +29,6 @@ import dev.mcpgateway.config.TransportKind;
 import dev.mcpgateway.jsonrpc.JsonRpcCodec;
 import dev.mcpgateway.jsonrpc.JsonRpcRequest;
 import dev.mcpgateway.jsonrpc.McpMethods;
-import dev.mcpgateway.session.UpstreamSession;
 import io.vertx.core.Vertx;
 
 /** A stdio process sees only the environment its config names, never the gateway's secrets. */

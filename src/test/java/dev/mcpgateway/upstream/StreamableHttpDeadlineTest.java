@@ -25,7 +25,6 @@ import dev.mcpgateway.jsonrpc.ErrorCodes;
 import dev.mcpgateway.jsonrpc.JsonRpcException;
 import dev.mcpgateway.jsonrpc.JsonRpcMessage;
 import dev.mcpgateway.jsonrpc.JsonRpcNotification;
-import dev.mcpgateway.session.UpstreamSession;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;

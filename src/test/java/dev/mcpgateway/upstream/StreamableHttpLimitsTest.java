@@ -25,7 +25,6 @@ import dev.mcpgateway.jsonrpc.ErrorCodes;
 import dev.mcpgateway.jsonrpc.JsonRpcException;
 import dev.mcpgateway.jsonrpc.JsonRpcRequest;
 import dev.mcpgateway.jsonrpc.McpMethods;
-import dev.mcpgateway.session.UpstreamSession;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;

@@ -36,7 +36,6 @@ import dev.mcpgateway.jsonrpc.JsonRpcException;
 import dev.mcpgateway.jsonrpc.JsonRpcRequest;
 import dev.mcpgateway.jsonrpc.JsonRpcResponse;
 import dev.mcpgateway.jsonrpc.McpMethods;
-import dev.mcpgateway.session.UpstreamSession;
 import dev.mcpgateway.testing.NodePeers;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;

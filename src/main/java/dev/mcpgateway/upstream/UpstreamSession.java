@@ -1,4 +1,4 @@
-package dev.mcpgateway.session;
+package dev.mcpgateway.upstream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
