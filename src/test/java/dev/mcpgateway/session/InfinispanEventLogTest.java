@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 
+import org.infinispan.client.hotrod.RemoteCache;
 import org.infinispan.client.hotrod.RemoteCacheManager;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -243,5 +244,28 @@ class InfinispanEventLogTest extends EventLogContract {
             assertThat(seen).containsExactly(new StoredEvent(s, 1, data(1)));
             close(sub);
         }
+    }
+
+    /**
+     * A head written before heads named their stream (no stream_id) is read, appended to, and heard
+     * by a filtered listener from the first append that writes it again.
+     */
+    @Test
+    void aHeadWithoutItsStreamIdStillWorks() {
+        InfinispanEventLog log = (InfinispanEventLog) log(100);
+        String s = newStream();
+        RemoteCache<String, InfinispanEventLog.StreamHead> streams = client.getCache(InfinispanCaches.STREAMS);
+        streams.put(s, new InfinispanEventLog.StreamHead(null, "session-1", 2, false, data(2)));
+        assertThat(streams.get(s).streamId()).isNull();
+        assertThat(result(log.owner(s))).isEqualTo("session-1");
+        List<StoredEvent> seen = new CopyOnWriteArrayList<>();
+        AutoCloseable sub = log.subscribe(s, seen::add);
+        await().atMost(Duration.ofSeconds(10)).until(() -> log.listenedStreams().contains(s));
+        assertThat(result(log.append(s, data(3)))).isEqualTo(3);
+        assertThat(streams.get(s).streamId()).isEqualTo(s);
+        assertThat(result(log.append(s, data(4)))).isEqualTo(4);
+        await().atMost(Duration.ofSeconds(10)).until(() -> seen.size() >= 2);
+        assertThat(seen).containsExactly(new StoredEvent(s, 3, data(3)), new StoredEvent(s, 4, data(4)));
+        close(sub);
     }
 }
