@@ -92,10 +92,10 @@ final class InfinispanCaches {
      * A failure (no permission, no server) is logged; the event log listens unfiltered while the
      * servers do not know the schema, and offers it again.
      */
-    private static void ensureSchema(RemoteCacheManager rcm) {
+    private static boolean ensureSchema(RemoteCacheManager rcm) {
         synchronized (SCHEMA_OFFERED) {
             if (!SCHEMA_OFFERED.add(rcm)) {
-                return;
+                return true;
             }
         }
         Marshaller marshaller = rcm.getMarshaller();
@@ -111,19 +111,22 @@ final class InfinispanCaches {
                 // Offered again at the next connection.
                 SCHEMA_OFFERED.remove(rcm);
             }
+            return false;
         }
+        return true;
     }
 
     /**
-     * Offers the schema to the servers again: a cluster that restarted whole has forgotten it, and
-     * the event log's filtered listeners need it. Blocking: workers only.
+     * Offers the schema to the servers again, and answers whether they took it: a cluster that
+     * restarted whole has forgotten it, and the event log's filtered listeners need it. Blocking:
+     * workers only.
      */
-    void offerSchemaAgain() {
+    boolean offerSchemaAgain() {
         RemoteCacheManager rcm = manager.get();
         synchronized (SCHEMA_OFFERED) {
             SCHEMA_OFFERED.remove(rcm);
         }
-        ensureSchema(rcm);
+        return ensureSchema(rcm);
     }
 
     /** A connection made once, on a worker thread, and retried after failures. */

@@ -13,6 +13,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -62,9 +63,12 @@ import io.vertx.core.Vertx;
  * tail. When the set of tailed streams changes, a listener for the new set is registered (changes
  * within {@link #REGISTER_DEBOUNCE_MILLIS} cost one registration) before the old one is removed;
  * with no subscribers there is no listener. A stream that no listener heard yet when it was
- * subscribed to is read back from the log once one does, from the head it had when the subscription
- * was made, so nothing appended in between is lost; its listener events wait until then, so order
- * holds. Above {@link #DEFAULT_MAX_FILTERED_STREAMS} tailed streams (a bound on the query's size),
+ * subscribed to is read back from the log once one does, so nothing appended in between is lost; its
+ * listener events wait until then, so order holds. That read-back hands out the stream's retained
+ * events from the first (no read can tell which were appended before the subscription was made: a
+ * read of the head may be served after appends that followed the subscription), so such a
+ * subscriber may also receive events appended before it subscribed; every caller already drops
+ * events at or below its own position by sequence number. Above {@link #DEFAULT_MAX_FILTERED_STREAMS} tailed streams (a bound on the query's size),
  * or while the servers refuse the query (one that does not know the schema), the process uses one
  * unfiltered listener that receives every head change, as before filtering existed.
  *
@@ -84,6 +88,9 @@ final class InfinispanEventLog implements EventLog {
 
     /** When to read back missed events after the listener failed over. */
     private static final long[] CATCH_UP_DELAYS_MILLIS = {500, 2000, 6000, 15000};
+
+    /** How often the Hot Rod client tries to register a listener again after it lost its server. */
+    private static final long CLIENT_RECONNECT_MILLIS = 5000;
 
     /** Versioned-replace attempts before an append gives up (only concurrent writers conflict). */
     private static final int MAX_ATTEMPTS = 16;
@@ -139,8 +146,6 @@ final class InfinispanEventLog implements EventLog {
     private static final class Subscribers {
         final List<Consumer<StoredEvent>> listeners = new CopyOnWriteArrayList<>();
         long delivered = -1;
-        /** The stream's newest sequence number when the subscription was made (read in the background). */
-        Future<Long> baseline;
         boolean live;
         boolean settling;
         final List<StoredEvent> held = new ArrayList<>();
@@ -164,8 +169,8 @@ final class InfinispanEventLog implements EventLog {
     private boolean changedSinceRegistering;
     /** When the servers last refused the query filter (0: never): listen unfiltered for a while. */
     private long filterRefusedAt;
-    /** A listener failed over: register a new one (offering the schema first) and read back what was missed. */
-    private boolean renew;
+    /** A listener failed over and the schema is being offered again until the servers take it. */
+    private boolean restoringSchema;
     /** Registrations failed one after the other (logged once at WARN, then at DEBUG until one succeeds). */
     private int failedRegistrations;
 
@@ -313,14 +318,13 @@ final class InfinispanEventLog implements EventLog {
         if (made[0] != null) {
             Subscribers subs = made[0];
             synchronized (subs) {
-                // A listener that already hears the stream delivers from its next change on, as before.
+                // A listener that already hears the stream delivers from its next change on; otherwise
+                // the stream is read back once one does (settle).
                 subs.live = coverage.covers(streamId);
-                // Otherwise what is appended until one does is read back from here.
-                subs.baseline = newestSeq(streamId);
             }
-            subs.baseline.onComplete(ar -> settle(streamId, subs));
             tailedStreamsChanged();
-        } else if (!connection.connected()) {
+        }
+        if (!connection.connected()) {
             connect().onFailure(t -> LOG.warnf("Subscription to stream %s may miss events: %s", streamId, t.getMessage()));
         }
         return () -> {
@@ -334,11 +338,6 @@ final class InfinispanEventLog implements EventLog {
                 tailedStreamsChanged();
             }
         };
-    }
-
-    /** The newest sequence number of the stream (0 when it has none or does not exist). */
-    private Future<Long> newestSeq(String streamId) {
-        return caches.run(connection, c -> c.streams().getAsync(streamId)).map(h -> h == null ? 0L : h.lastSeq());
     }
 
     @Override
@@ -413,34 +412,26 @@ final class InfinispanEventLog implements EventLog {
     /** Registers the listener the tailed streams need, one registration at a time. */
     private void register() {
         Set<String> wanted;
-        boolean renewing;
         synchronized (registration) {
             changedSinceRegistering = false;
-            renewing = renew;
-            renew = false;
             wanted = Set.copyOf(subscribers.keySet());
         }
         connection.get()
-                .thenCompose(c -> caches.vertx().executeBlocking(() -> listen(c, wanted, renewing), false)
-                        .toCompletionStage())
+                .thenCompose(c -> caches.vertx().executeBlocking(() -> listen(c, wanted), false).toCompletionStage())
                 .whenComplete((v, t) -> {
                     int failures;
                     synchronized (registration) {
-                        failures = t == null ? 0 : ++failedRegistrations;
-                        failedRegistrations = failures;
+                        failedRegistrations = t == null ? 0 : failedRegistrations + 1;
+                        failures = failedRegistrations;
                     }
                     if (t != null) {
                         LOG.logf(failures == 1 ? Logger.Level.WARN : Logger.Level.DEBUG,
                                 "Could not register the listener on %s (trying again every %d ms): %s",
-                                InfinispanCaches.STREAMS,
-                                REGISTER_RETRY_MILLIS, t.getMessage());
-                    } else if (renewing) {
-                        catchUp();
+                                InfinispanCaches.STREAMS, REGISTER_RETRY_MILLIS, t.getMessage());
                     }
                     settleAll();
                     boolean again;
                     synchronized (registration) {
-                        renew |= t != null && renewing;
                         again = t != null || changedSinceRegistering;
                         registering = again;
                     }
@@ -453,17 +444,12 @@ final class InfinispanEventLog implements EventLog {
 
     /**
      * Makes the registered listener cover {@code wanted}: adds the new listener, then removes the old
-     * one, so a stream in both sets is heard throughout. With {@code renewing}, the listener is
-     * replaced even when it covers the right streams (after a failover, which the client retries
-     * without the schema a restarted cluster has forgotten). Blocking: workers only.
+     * one, so a stream in both sets is heard throughout. Blocking: workers only.
      */
-    private Void listen(Caches c, Set<String> wanted, boolean renewing) {
-        if (renewing && !wanted.isEmpty()) {
-            caches.offerSchemaAgain();
-        }
+    private Void listen(Caches c, Set<String> wanted) {
         Coverage current = coverage;
-        // The registered unfiltered listener, when it may stay.
-        Coverage unfiltered = current.all() && !renewing ? current : null;
+        // The registered unfiltered listener, which may stay.
+        Coverage unfiltered = current.all() ? current : null;
         Coverage next;
         boolean refused;
         synchronized (registration) {
@@ -473,23 +459,41 @@ final class InfinispanEventLog implements EventLog {
             next = Coverage.NONE;
         } else if (wanted.size() > maxFilteredStreams || refused) {
             next = unfiltered != null ? unfiltered : unfiltered(c);
-        } else if (!renewing && !current.all() && wanted.equals(current.streams())) {
+        } else if (!current.all() && wanted.equals(current.streams())) {
             next = current;
         } else {
             next = filtered(c, wanted, unfiltered);
         }
         if (next != current) {
             coverage = next;
-            if (current.listener() != null && current.listener() != next.listener()) {
-                try {
-                    c.streams().removeClientListener(current.listener());
-                } catch (RuntimeException e) {
-                    // Its events, if any still come, are dropped or deduplicated; registering again would not help.
-                    LOG.warnf("Could not remove a listener from %s: %s", InfinispanCaches.STREAMS, e.getMessage());
-                }
+            if (current.listener() instanceof Listener old && old != next.listener()) {
+                old.retired = true;
+                remove(c, old);
             }
         }
         return null;
+    }
+
+    private static void remove(Caches c, Listener listener) {
+        try {
+            c.streams().removeClientListener(listener);
+        } catch (RuntimeException e) {
+            LOG.debugf("Could not remove a listener from %s: %s", InfinispanCaches.STREAMS, e.getMessage());
+        }
+    }
+
+    /**
+     * A listener that was replaced heard a change: it is registered still (the client registered it
+     * again after a failover, which a removal meanwhile does not stop), so remove it again.
+     */
+    private void removeRetired(Listener listener) {
+        if (!listener.removing.compareAndSet(false, true)) {
+            return;
+        }
+        connection.get().thenAccept(c -> caches.vertx().executeBlocking(() -> {
+            remove(c, listener);
+            return null;
+        }, false).onComplete(ar -> listener.removing.set(false)));
     }
 
     private Coverage unfiltered(Caches c) {
@@ -566,28 +570,21 @@ final class InfinispanEventLog implements EventLog {
     }
 
     /**
-     * Once a listener covers the stream and its baseline is known, reads back what was appended
-     * since the last event handed out (or since the subscription), hands it out with the listener
-     * events held meanwhile, in order, and lets the listener deliver directly from then on.
+     * Once a listener covers the stream, reads back what was appended since the last event handed
+     * out (for a new subscription: every retained event, since no read can tell which were appended
+     * before the subscription was made), hands it out with the listener events held meanwhile, in
+     * order, and lets the listener deliver directly from then on.
      */
     private void settle(String streamId, Subscribers subs) {
-        Future<Long> baseline;
+        long after;
         synchronized (subs) {
-            if (subs.live || subs.settling || subs.baseline == null || !subs.baseline.isComplete()
-                    || !coverage.covers(streamId)) {
+            if (subs.live || subs.settling || !coverage.covers(streamId)) {
                 return;
             }
             subs.settling = true;
-            baseline = subs.baseline.failed() ? newestSeq(streamId) : subs.baseline;
+            after = Math.max(0, subs.delivered);
         }
-        baseline.compose(from -> {
-            long after;
-            synchronized (subs) {
-                subs.baseline = Future.succeededFuture(from);
-                after = subs.delivered >= 0 ? subs.delivered : from;
-            }
-            return readAfter(streamId, after);
-        }).onComplete(ar -> {
+        readAfter(streamId, after).onComplete(ar -> {
             synchronized (subs) {
                 subs.settling = false;
                 if (ar.failed()) {
@@ -660,7 +657,6 @@ final class InfinispanEventLog implements EventLog {
         if (subs != null) {
             synchronized (subs) {
                 subs.delivered = -1;
-                subs.baseline = Future.succeededFuture(0L);
             }
         }
     }
@@ -669,17 +665,39 @@ final class InfinispanEventLog implements EventLog {
      * The listener lost its server and is being registered on another one (or, when the whole
      * cluster is down, again and again until it returns). Events appended meanwhile never reach
      * it, so read them back from the log, a few times while the listener comes back.
+     *
+     * <p>The client registers the same listener again every {@link #CLIENT_RECONNECT_MILLIS} until
+     * that works (and goes on even after the listener is removed, so replacing it would leave two).
+     * A filtered listener needs the schema on the servers, which a cluster that restarted whole has
+     * forgotten: offer it until they take it, then read back again over the next reconnections.
      */
     private void failedOver() {
         for (long delay : CATCH_UP_DELAYS_MILLIS) {
             caches.vertx().setTimer(delay, id -> catchUp());
         }
-        // A cluster that restarted whole has forgotten the schema the filtered listener needs, so the
-        // client's own attempts to register it again may never succeed: replace it, until that works.
         synchronized (registration) {
-            renew = true;
+            if (restoringSchema) {
+                return;
+            }
+            restoringSchema = true;
         }
-        tailedStreamsChanged();
+        restoreSchema(0);
+    }
+
+    private void restoreSchema(int attempt) {
+        caches.vertx().executeBlocking(caches::offerSchemaAgain, false).onComplete(ar -> {
+            if (ar.succeeded() && ar.result()) {
+                synchronized (registration) {
+                    restoringSchema = false;
+                }
+                for (long delay = 1000; delay <= 2 * CLIENT_RECONNECT_MILLIS + 1000; delay += CLIENT_RECONNECT_MILLIS) {
+                    caches.vertx().setTimer(delay, id -> catchUp());
+                }
+                return;
+            }
+            long retry = Math.min(REGISTER_RETRY_MILLIS << Math.min(attempt, 5), 30_000);
+            caches.vertx().setTimer(retry, id -> restoreSchema(attempt + 1));
+        });
     }
 
     private void catchUp() {
@@ -690,13 +708,7 @@ final class InfinispanEventLog implements EventLog {
                     // It catches up when it settles.
                     return;
                 }
-                if (subs.delivered >= 0) {
-                    after = subs.delivered;
-                } else if (subs.baseline != null && subs.baseline.succeeded()) {
-                    after = subs.baseline.result();
-                } else {
-                    return;
-                }
+                after = Math.max(0, subs.delivered);
             }
             readAfter(streamId, after).onSuccess(events -> {
                 synchronized (subs) {
@@ -726,13 +738,19 @@ final class InfinispanEventLog implements EventLog {
         return coverage.streams();
     }
 
+    /** What both listeners share: once replaced, a listener ignores what it hears and removes itself. */
+    private abstract static class Listener {
+        volatile boolean retired;
+        final AtomicBoolean removing = new AtomicBoolean();
+    }
+
     /**
      * Receives every change of every stream head with the new head, through the server-side
      * converter {@code ___eager-key-value-version-converter}: [len][key][len][value][version]. Used
      * when this process tails more streams than a filter names, or the servers refuse the filter.
      */
     @ClientListener(converterFactoryName = "___eager-key-value-version-converter", useRawData = true)
-    final class HeadListener {
+    final class HeadListener extends Listener {
         private final DataFormat format;
 
         HeadListener(DataFormat format) {
@@ -743,6 +761,10 @@ final class InfinispanEventLog implements EventLog {
         @ClientCacheEntryModified
         public void onChange(ClientCacheEntryCustomEvent<byte[]> event) {
             headEventsReceived.incrementAndGet();
+            if (retired) {
+                removeRetired(this);
+                return;
+            }
             try {
                 ByteBuffer data = ByteBuffer.wrap(event.getEventData());
                 String streamId = format.keyToObj(InfinispanSessionStore.element(data), null);
@@ -761,6 +783,10 @@ final class InfinispanEventLog implements EventLog {
         @ClientCacheEntryExpired
         public void onEnd(ClientCacheEntryCustomEvent<byte[]> event) {
             headEventsReceived.incrementAndGet();
+            if (retired) {
+                removeRetired(this);
+                return;
+            }
             try {
                 ByteBuffer data = ByteBuffer.wrap(event.getEventData());
                 ended(format.keyToObj(InfinispanSessionStore.element(data), null));
@@ -771,6 +797,9 @@ final class InfinispanEventLog implements EventLog {
 
         @ClientCacheFailover
         public void onFailover(ClientCacheFailoverEvent event) {
+            if (retired) {
+                return;
+            }
             LOG.infof("The listener on %s failed over; replaying what subscribers may have missed", InfinispanCaches.STREAMS);
             failedOver();
         }
@@ -783,7 +812,7 @@ final class InfinispanEventLog implements EventLog {
      * again under the same id is recognised by its creation.
      */
     @ClientListener(filterFactoryName = Filters.QUERY_DSL_FILTER_FACTORY_NAME, converterFactoryName = Filters.QUERY_DSL_FILTER_FACTORY_NAME, useRawData = true)
-    final class FilteredHeadListener {
+    final class FilteredHeadListener extends Listener {
         private final DataFormat format;
 
         FilteredHeadListener(DataFormat format) {
@@ -795,6 +824,10 @@ final class InfinispanEventLog implements EventLog {
         @ClientCacheEntryExpired
         public void onChange(ClientCacheEntryCustomEvent<byte[]> event) {
             headEventsReceived.incrementAndGet();
+            if (retired) {
+                removeRetired(this);
+                return;
+            }
             try {
                 StreamHead head = head(event.getEventData());
                 if (head == null || head.streamId() == null) {
@@ -823,6 +856,9 @@ final class InfinispanEventLog implements EventLog {
 
         @ClientCacheFailover
         public void onFailover(ClientCacheFailoverEvent event) {
+            if (retired) {
+                return;
+            }
             LOG.infof("The listener on %s failed over; replaying what subscribers may have missed", InfinispanCaches.STREAMS);
             failedOver();
         }
