@@ -87,13 +87,15 @@ final class InfinispanCaches {
     /**
      * Makes sure the client can marshal the gateway's types (the Quarkus client registers
      * {@link InfinispanSchema} itself; a client built elsewhere may not), and offers the schema to the
-     * server so its console and REST API can show the entries as JSON. The gateway does not need
-     * the server to know the schema, so a refusal (no permission) is only logged.
+     * server: the event log's filtered listeners query heads by their fields, which the server can
+     * only do when it knows the schema (its console and REST API also show the entries as JSON then).
+     * A failure (no permission, no server) is logged; the event log listens unfiltered while the
+     * servers do not know the schema, and offers it again.
      */
-    private static void ensureSchema(RemoteCacheManager rcm) {
+    private static boolean ensureSchema(RemoteCacheManager rcm) {
         synchronized (SCHEMA_OFFERED) {
             if (!SCHEMA_OFFERED.add(rcm)) {
-                return;
+                return true;
             }
         }
         Marshaller marshaller = rcm.getMarshaller();
@@ -109,7 +111,22 @@ final class InfinispanCaches {
                 // Offered again at the next connection.
                 SCHEMA_OFFERED.remove(rcm);
             }
+            return false;
         }
+        return true;
+    }
+
+    /**
+     * Offers the schema to the servers again, and answers whether they took it: a cluster that
+     * restarted whole has forgotten it, and the event log's filtered listeners need it. Blocking:
+     * workers only.
+     */
+    boolean offerSchemaAgain() {
+        RemoteCacheManager rcm = manager.get();
+        synchronized (SCHEMA_OFFERED) {
+            SCHEMA_OFFERED.remove(rcm);
+        }
+        return ensureSchema(rcm);
     }
 
     /** A connection made once, on a worker thread, and retried after failures. */

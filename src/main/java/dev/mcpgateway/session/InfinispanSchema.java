@@ -69,7 +69,10 @@ public final class InfinispanSchema implements GeneratedSchema {
 
             /**
              * The head of an SSE stream (key: the stream id): its session, the sequence number of its
-             * newest event and that event's data, and whether the stream is finished.
+             * newest event and that event's data, and whether the stream is finished. stream_id repeats
+             * the key, so a replica's client listener can be filtered on the server to the streams it
+             * tails (Hot Rod query filters see values, not keys); heads written before it was added
+             * lack it.
              * @TypeId(1975002)
              */
             message StreamHead {
@@ -77,6 +80,7 @@ public final class InfinispanSchema implements GeneratedSchema {
                optional int64 last_seq = 2;
                optional bool complete = 3;
                optional string last_data = 4;
+               optional string stream_id = 5;
             }
             """;
 
@@ -230,6 +234,7 @@ public final class InfinispanSchema implements GeneratedSchema {
         @Override
         public InfinispanEventLog.StreamHead read(ReadContext ctx) throws IOException {
             TagReader in = ctx.getReader();
+            String streamId = null;
             String sessionId = null;
             long lastSeq = 0;
             boolean complete = false;
@@ -243,11 +248,13 @@ public final class InfinispanSchema implements GeneratedSchema {
                     complete = in.readBool();
                 } else if (t == tag(4, LEN)) {
                     lastData = in.readString();
+                } else if (t == tag(5, LEN)) {
+                    streamId = in.readString();
                 } else if (!in.skipField(t)) {
                     break;
                 }
             }
-            return new InfinispanEventLog.StreamHead(sessionId, lastSeq, complete, lastData);
+            return new InfinispanEventLog.StreamHead(streamId, sessionId, lastSeq, complete, lastData);
         }
 
         @Override
@@ -259,6 +266,7 @@ public final class InfinispanSchema implements GeneratedSchema {
                 out.writeBool(3, true);
             }
             writeString(out, 4, h.lastData());
+            writeString(out, 5, h.streamId());
         }
     }
 

@@ -7,10 +7,12 @@ import static org.awaitility.Awaitility.await;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 
+import org.infinispan.client.hotrod.RemoteCache;
 import org.infinispan.client.hotrod.RemoteCacheManager;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -108,5 +110,164 @@ class InfinispanEventLogTest extends EventLogContract {
             List<StoredEvent> events = result(replica2.readAfter(s, 0));
             assertThat(seqs(events)).containsExactlyElementsOf(range(1, 20));
         }
+    }
+
+    /**
+     * The defect: every replica decoded every append of every stream. Replica A tails s1 only; B
+     * writes 1,000 events to s2 and 3 to s1: A hears s1's changes and none of s2's.
+     */
+    @Test
+    void aReplicaReceivesOnlyTheHeadChangesOfTheStreamsItTails() {
+        try (RemoteCacheManager node1 = servers.client(0); RemoteCacheManager node2 = servers.client(1)) {
+            InfinispanEventLog a = new InfinispanEventLog(() -> node1, vertx, 100, Duration.ofMinutes(1), TIMEOUT);
+            InfinispanEventLog b = new InfinispanEventLog(() -> node2, vertx, 100, Duration.ofMinutes(1), TIMEOUT);
+            tailOneOfTwoStreams(a, b);
+            // s1: its creation and three appends; nothing of s2's 1,001 changes, now or later.
+            await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3)).until(() -> a.headEventsReceived() <= 4);
+            System.out.printf("Head changes received by the replica tailing s1, filtered: %d%n", a.headEventsReceived());
+            assertThat(a.listenerRegistrations()).isEqualTo(1);
+        }
+    }
+
+    /** Above the bound on the query's size, a replica listens to every stream, and still delivers right. */
+    @Test
+    void aReplicaTailingMoreStreamsThanTheFilterNamesHearsEveryStream() {
+        try (RemoteCacheManager node1 = servers.client(0); RemoteCacheManager node2 = servers.client(1)) {
+            InfinispanEventLog a = new InfinispanEventLog(() -> node1, vertx, 100, Duration.ofMinutes(1), TIMEOUT, 0);
+            InfinispanEventLog b = new InfinispanEventLog(() -> node2, vertx, 100, Duration.ofMinutes(1), TIMEOUT);
+            tailOneOfTwoStreams(a, b);
+            assertThat(a.listenedStreams()).as("unfiltered").isNull();
+            await().atMost(Duration.ofSeconds(10)).until(() -> a.headEventsReceived() >= 1_000);
+            System.out.printf("Head changes received by the replica tailing s1, unfiltered: %d%n", a.headEventsReceived());
+        }
+    }
+
+    /**
+     * A subscribes to s1; B opens s1 and s2, appends 1,000 events to s2, then 3 to s1; A's subscriber
+     * gets exactly s1's three events, in order.
+     */
+    private static void tailOneOfTwoStreams(InfinispanEventLog a, InfinispanEventLog b) {
+        result(a.connect());
+        result(b.connect());
+        String s1 = newStream();
+        String s2 = newStream();
+        List<StoredEvent> seen = new CopyOnWriteArrayList<>();
+        AutoCloseable sub = a.subscribe(s1, seen::add);
+        await().atMost(Duration.ofSeconds(10)).until(() -> a.listenedStreams() == null || a.listenedStreams().contains(s1));
+        result(b.open(s1, "session-1"));
+        result(b.open(s2, "session-2"));
+        List<Future<Long>> appends = new ArrayList<>();
+        for (int i = 1; i <= 1_000; i++) {
+            appends.add(b.append(s2, data(i)));
+        }
+        appends.forEach(SessionStoreContract::result);
+        for (int i = 1; i <= 3; i++) {
+            result(b.append(s1, data(i)));
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> seen.size() >= 3);
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2)).until(() -> seen.size() == 3);
+        assertThat(seen).containsExactly(new StoredEvent(s1, 1, data(1)), new StoredEvent(s1, 2, data(2)),
+                new StoredEvent(s1, 3, data(3)));
+        close(sub);
+    }
+
+    /**
+     * Subscribing to many streams at once costs one registration (or two, when the burst straddles
+     * the debounce), a later stream another, and the last unsubscription removes the listener. A
+     * stream subscribed to before its listener exists misses nothing appended in between.
+     */
+    @Test
+    void theListenerFollowsTheTailedStreams() throws Exception {
+        try (RemoteCacheManager node1 = servers.client(0); RemoteCacheManager node2 = servers.client(1)) {
+            InfinispanEventLog a = new InfinispanEventLog(() -> node1, vertx, 100, Duration.ofMinutes(1), TIMEOUT);
+            InfinispanEventLog b = new InfinispanEventLog(() -> node2, vertx, 100, Duration.ofMinutes(1), TIMEOUT);
+            result(a.connect());
+            result(b.connect());
+            assertThat(a.listenedStreams()).as("no subscribers, no listener").isEmpty();
+            List<String> streams = new ArrayList<>();
+            List<AutoCloseable> subs = new ArrayList<>();
+            List<StoredEvent> seen = new CopyOnWriteArrayList<>();
+            for (int i = 0; i < 50; i++) {
+                String s = newStream();
+                result(b.open(s, "session-1"));
+                streams.add(s);
+            }
+            for (String s : streams) {
+                subs.add(a.subscribe(s, seen::add));
+            }
+            // Appended right after subscribing, before any listener hears these streams.
+            for (String s : streams) {
+                result(b.append(s, data(1)));
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> seen.size() >= 50);
+            assertThat(a.listenedStreams()).containsExactlyInAnyOrderElementsOf(streams);
+            assertThat(a.listenerRegistrations()).as("registrations for a burst of 50 streams").isBetween(1L, 2L);
+            long before = a.listenerRegistrations();
+
+            String late = newStream();
+            result(b.open(late, "session-1"));
+            subs.add(a.subscribe(late, seen::add));
+            result(b.append(late, data(1)));
+            result(b.append(late, data(2)));
+            await().atMost(Duration.ofSeconds(10)).until(() -> seen.size() >= 52);
+            assertThat(seen.stream().filter(e -> e.streamId().equals(late)).map(StoredEvent::seq)).containsExactly(1L, 2L);
+            assertThat(seen).hasSize(52);
+            assertThat(a.listenerRegistrations()).isEqualTo(before + 1);
+
+            for (AutoCloseable sub : subs) {
+                sub.close();
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> a.listenedStreams().isEmpty());
+        }
+    }
+
+    @Test
+    void theQueryMatchesEachStreamByItsIdWithoutSpecialCharacters() {
+        assertThat(InfinispanEventLog.query(new LinkedHashSet<>(List.of("s1", "it's", "a%b_c\\d"))))
+                .isEqualTo("FROM mcpgateway.StreamHead WHERE stream_id LIKE 's1' OR stream_id LIKE 'it_s'"
+                        + " OR stream_id LIKE 'a_b_c_d'");
+    }
+
+    /** Ids with the characters a LIKE pattern or a string literal reads specially still reach their subscribers. */
+    @Test
+    void streamsWithSpecialCharactersInTheirIdsAreHeard() {
+        try (RemoteCacheManager node1 = servers.client(0); RemoteCacheManager node2 = servers.client(1)) {
+            InfinispanEventLog a = new InfinispanEventLog(() -> node1, vertx, 100, Duration.ofMinutes(1), TIMEOUT);
+            InfinispanEventLog b = new InfinispanEventLog(() -> node2, vertx, 100, Duration.ofMinutes(1), TIMEOUT);
+            String s = newStream() + "it's 100% a_b\\c";
+            result(b.open(s, "session-1"));
+            List<StoredEvent> seen = new CopyOnWriteArrayList<>();
+            AutoCloseable sub = a.subscribe(s, seen::add);
+            await().atMost(Duration.ofSeconds(10)).until(() -> a.listenedStreams().contains(s));
+            result(b.append(s, data(1)));
+            await().atMost(Duration.ofSeconds(10)).until(() -> !seen.isEmpty());
+            assertThat(seen).containsExactly(new StoredEvent(s, 1, data(1)));
+            close(sub);
+        }
+    }
+
+    /**
+     * A head written before heads named their stream (no stream_id) is read, appended to, and heard
+     * by a filtered listener from the first append that writes it again.
+     */
+    @Test
+    void aHeadWithoutItsStreamIdStillWorks() {
+        InfinispanEventLog log = (InfinispanEventLog) log(100);
+        String s = newStream();
+        RemoteCache<String, InfinispanEventLog.StreamHead> streams = client.getCache(InfinispanCaches.STREAMS);
+        streams.put(s, new InfinispanEventLog.StreamHead(null, "session-1", 2, false, data(2)));
+        assertThat(streams.get(s).streamId()).isNull();
+        assertThat(result(log.owner(s))).isEqualTo("session-1");
+        List<StoredEvent> seen = new CopyOnWriteArrayList<>();
+        AutoCloseable sub = log.subscribe(s, seen::add);
+        await().atMost(Duration.ofSeconds(10)).until(() -> log.listenedStreams().contains(s));
+        assertThat(result(log.append(s, data(3)))).isEqualTo(3);
+        assertThat(streams.get(s).streamId()).isEqualTo(s);
+        assertThat(result(log.append(s, data(4)))).isEqualTo(4);
+        await().atMost(Duration.ofSeconds(10)).until(() -> seen.stream().anyMatch(e -> e.seq() == 4));
+        // A new subscriber may also get what the stream held before (here event 2, kept in the head).
+        assertThat(seen.stream().filter(e -> e.seq() > 2)).containsExactly(new StoredEvent(s, 3, data(3)),
+                new StoredEvent(s, 4, data(4)));
+        close(sub);
     }
 }

@@ -74,6 +74,10 @@ class InfinispanOutageTest {
             log.subscribe(stream, seen::add);
 
             node.stop(0);
+            // A stream subscribed to while the cluster is down: the listener for both registers once it is back.
+            String other = EventLogContract.newStream();
+            List<StoredEvent> seenOther = new CopyOnWriteArrayList<>();
+            log.subscribe(other, seenOther::add);
 
             long started = System.nanoTime();
             assertThat(failure(store.get(s.id()))).as("get while down").isNotNull();
@@ -99,6 +103,20 @@ class InfinispanOutageTest {
                         return !seen.isEmpty();
                     });
             assertThat(seen).allSatisfy(e -> assertThat(e.streamId()).isEqualTo(stream));
+            result(log.open(other, s.id()));
+            result(log.append(other, "{\"n\":1}"));
+            await().atMost(Duration.ofSeconds(30)).until(() -> !seenOther.isEmpty());
+            assertThat(seenOther).extracting(StoredEvent::seq).containsExactly(1L);
+            // One listener in the end, though the client registers the replaced one again: one change, one event.
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(1)).until(() -> {
+                long before = log.headEventsReceived();
+                int seenBefore = seen.size();
+                result(log.append(stream, "{\"n\":2}"));
+                await().atMost(Duration.ofSeconds(10)).until(() -> seen.size() > seenBefore);
+                await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2))
+                        .until(() -> log.headEventsReceived() - before >= 1);
+                return log.headEventsReceived() - before == 1;
+            });
         } finally {
             client.stop();
             late.get().stop();
