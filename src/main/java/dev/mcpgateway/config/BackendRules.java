@@ -21,6 +21,19 @@ final class BackendRules {
     /** How long a request to a backend may take when the file does not say. */
     static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
 
+    /**
+     * The shortest timeout: the upstream clients time requests in whole milliseconds, and a timer
+     * below 1 ms is refused by Vert.x while an HTTP timeout of 0 means none at all.
+     */
+    static final Duration MIN_TIMEOUT = Duration.ofMillis(1);
+
+    /**
+     * The longest timeout: one day. No client waits longer for one answer, and every request
+     * holds its session's resources until then; the bound also keeps the clients' millisecond
+     * arithmetic far from overflowing.
+     */
+    static final Duration MAX_TIMEOUT = Duration.ofDays(1);
+
     /** {@code prefixMode} values as both formats write them. */
     static final Map<String, PrefixMode> PREFIX_MODES = ordered(Map.entry("always", PrefixMode.ALWAYS),
             Map.entry("conditional", PrefixMode.CONDITIONAL), Map.entry("never", PrefixMode.NEVER));
@@ -105,26 +118,13 @@ final class BackendRules {
         return List.copyOf(out);
     }
 
-    /** Accepts {@code 500ms}, {@code 30s}, {@code 2m}, {@code 1h}, a number of seconds, or ISO-8601. */
-    static Duration parseDuration(String s) {
-        String v = s.trim();
-        if (v.endsWith("ms")) {
-            return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2).trim()));
-        }
-        if (v.startsWith("P") || v.startsWith("p")) {
-            return Duration.parse(v);
-        }
-        char unit = v.charAt(v.length() - 1);
-        if (Character.isDigit(unit)) {
-            return Duration.ofMillis((long) (Double.parseDouble(v) * 1000));
-        }
-        long n = Long.parseLong(v.substring(0, v.length() - 1).trim());
-        return switch (unit) {
-            case 's' -> Duration.ofSeconds(n);
-            case 'm' -> Duration.ofMinutes(n);
-            case 'h' -> Duration.ofHours(n);
-            default -> throw new NumberFormatException(s);
-        };
+    /**
+     * A backend's {@code timeout} ({@link #DEFAULT_TIMEOUT} when absent): seconds, or a duration
+     * such as {@code 500ms}, {@code 30s}, {@code 2m}, {@code 1h}, {@code PT30S}; from
+     * {@link #MIN_TIMEOUT} to {@link #MAX_TIMEOUT}.
+     */
+    static Duration timeout(Node t) throws ConfigException {
+        return t.duration(DEFAULT_TIMEOUT, MIN_TIMEOUT, MAX_TIMEOUT);
     }
 
     /** An insertion-ordered map of choices, for messages that list them as written. */

@@ -2,8 +2,6 @@ package dev.mcpgateway.config;
 
 import java.net.URI;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -135,7 +133,8 @@ public final class McpServersParser {
         }
         return new BackendConfig(name, kind, url, Map.copyOf(headers.scalars()), command, server.field("args").strings(),
                 Map.copyOf(server.field("env").scalars()), server.field("cwd").optString(null), toolFilter(server),
-                timeout(server.field("timeout")), List.copyOf(forward), UpstreamTls.DEFAULT, isolation, inheritEnv);
+                BackendRules.timeout(server.field("timeout")), List.copyOf(forward), UpstreamTls.DEFAULT, isolation,
+                inheritEnv);
     }
 
     private static TransportKind transport(Node server, String url, String command) throws ConfigException {
@@ -199,21 +198,5 @@ public final class McpServersParser {
         }
         return BackendRules.toolFilter(include, includeRegex, server.field("excludeTools").strings(),
                 BackendRules.patterns(server.field("excludeToolsRegex"), false));
-    }
-
-    private static Duration timeout(Node t) throws ConfigException {
-        if (!t.present()) {
-            return BackendRules.DEFAULT_TIMEOUT;
-        }
-        if (t.node().isNumber()) {
-            // Agent configs give seconds here.
-            return Duration.ofMillis((long) (t.node().asDouble() * 1000));
-        }
-        String s = t.substitute(t.node().asText());
-        try {
-            return BackendRules.parseDuration(s);
-        } catch (DateTimeParseException | NumberFormatException e) {
-            throw t.error("expected seconds or a duration like 30s, 500ms, 2m; got \"" + s + "\"");
-        }
     }
 }

@@ -1,5 +1,10 @@
 package dev.mcpgateway.config;
 
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.math.RoundingMode;
+import java.time.DateTimeException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -8,6 +13,7 @@ import java.util.Map;
 import java.util.Set;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 
 /**
  * A value in a configuration document (mcp-servers.json or an MCPRoute YAML document) with the path
@@ -166,6 +172,77 @@ final class Node {
             // reported below
         }
         throw error("expected a port number 1-65535, got " + (text == null ? node.toString() : "\"" + text + "\""));
+    }
+
+    /** Duration units as written after a number, {@code ms} before {@code m} and {@code s}, in seconds. */
+    private static final List<Map.Entry<String, BigDecimal>> UNITS = List.of(Map.entry("ms", new BigDecimal("0.001")),
+            Map.entry("s", BigDecimal.ONE), Map.entry("m", BigDecimal.valueOf(60)), Map.entry("h", BigDecimal.valueOf(3600)));
+
+    /**
+     * A duration from {@code min} to {@code max}, both included; {@code fallback} when absent. A
+     * number is seconds ({@code 30}, {@code 0.5}); a string is a number of seconds, an integer with a
+     * unit ({@code 500ms}, {@code 30s}, {@code 2m}, {@code 1h}) or ISO-8601 ({@code PT30S}), after
+     * {@code ${VAR}} substitution. Values are read exactly, so nothing overflows before the range is
+     * checked.
+     */
+    Duration duration(Duration fallback, Duration min, Duration max) throws ConfigException {
+        if (!present()) {
+            return fallback;
+        }
+        String expected = "expected seconds or a duration like 500ms, 30s, 2m, 1h or PT30S, from " + human(min) + " to "
+                + human(max);
+        if (!node.isNumber() && !node.isTextual()) {
+            throw error(expected + "; got " + (node.isObject() ? "an object"
+                    : node.isArray() ? (style == Style.JSON ? "an array" : "a list") : node.toString()));
+        }
+        String text = node.isNumber() ? node.asText() : substitute(node.asText());
+        String got = node.isNumber() ? text : quoted(text);
+        BigDecimal seconds;
+        try {
+            seconds = node.isNumber() ? node.decimalValue() : seconds(text);
+        } catch (IllegalArgumentException | DateTimeException | ArithmeticException e) {
+            throw error(expected + "; got " + got);
+        }
+        if (seconds.compareTo(seconds(min)) < 0) {
+            throw error(expected + "; got " + got + (seconds.signum() <= 0 ? ", which is not positive" : ", which is shorter"));
+        }
+        if (seconds.compareTo(seconds(max)) > 0) {
+            throw error(expected + "; got " + got + ", which is longer");
+        }
+        return Duration.ofNanos(seconds.movePointRight(9).setScale(0, RoundingMode.DOWN).longValueExact());
+    }
+
+    /** The exact seconds a duration string stands for; throws when it is not one. */
+    private static BigDecimal seconds(String text) {
+        String v = text.trim();
+        if (v.startsWith("P") || v.startsWith("p")) {
+            return seconds(Duration.parse(v));
+        }
+        for (Map.Entry<String, BigDecimal> unit : UNITS) {
+            if (v.endsWith(unit.getKey())) {
+                String number = v.substring(0, v.length() - unit.getKey().length()).trim();
+                return new BigDecimal(new BigInteger(number)).multiply(unit.getValue());
+            }
+        }
+        return new BigDecimal(v);
+    }
+
+    private static BigDecimal seconds(Duration d) {
+        return BigDecimal.valueOf(d.getSeconds()).add(BigDecimal.valueOf(d.getNano(), 9));
+    }
+
+    /** {@code 1ms}, {@code 60s}, {@code 1 day}: a limit as messages show it. */
+    private static String human(Duration d) {
+        if (d.equals(Duration.ofDays(1))) {
+            return "1 day";
+        }
+        return d.toMillis() < 1000 || d.toMillis() % 1000 != 0 ? d.toMillis() + "ms" : d.toSeconds() + "s";
+    }
+
+    /** A value as JSON writes it, control characters escaped, long ones cut. */
+    private static String quoted(String value) {
+        String shown = value.length() <= 60 ? value : value.substring(0, 60) + "...";
+        return JsonNodeFactory.instance.textNode(shown).toString();
     }
 
     /** One of {@code choices}, by the key the user writes in any case; {@code fallback} when absent. */

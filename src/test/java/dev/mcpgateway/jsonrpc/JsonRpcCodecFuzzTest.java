@@ -1,23 +1,36 @@
 package dev.mcpgateway.jsonrpc;
 
+import static dev.mcpgateway.testing.Fuzz.bigIntegers;
+import static dev.mcpgateway.testing.Fuzz.bytes;
+import static dev.mcpgateway.testing.Fuzz.doubles;
+import static dev.mcpgateway.testing.Fuzz.forAll;
+import static dev.mcpgateway.testing.Fuzz.frequency;
+import static dev.mcpgateway.testing.Fuzz.ints;
+import static dev.mcpgateway.testing.Fuzz.json;
+import static dev.mcpgateway.testing.Fuzz.jsonObject;
+import static dev.mcpgateway.testing.Fuzz.just;
+import static dev.mcpgateway.testing.Fuzz.longs;
+import static dev.mcpgateway.testing.Fuzz.of;
+import static dev.mcpgateway.testing.Fuzz.oneOf;
+import static dev.mcpgateway.testing.Fuzz.strings;
+import static dev.mcpgateway.testing.Fuzz.w;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+
+import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.Size;
+import dev.mcpgateway.testing.Fuzz.Gen;
 
 /**
  * Property-based fuzzing of the wire model: whatever a peer sends, decoding ends in messages or in
@@ -30,20 +43,24 @@ class JsonRpcCodecFuzzTest {
             "progressToken");
 
     /** Decoding arbitrary bytes ends in messages or a -32700/-32600 error. */
-    @Property(tries = 1000)
-    void arbitraryBytesNeverThrowAnythingElse(@ForAll @Size(max = 300) byte[] bytes) {
-        assertOnlyJsonRpcErrors(bytes);
+    @Test
+    void arbitraryBytesNeverThrowAnythingElse() {
+        forAll(1000, bytes(300), JsonRpcCodecFuzzTest::assertOnlyJsonRpcErrors);
     }
 
     /** Mutations of a valid message (a byte flipped, cut short, bytes inserted) are the likely garbage. */
-    @Property(tries = 1000)
-    void mutatedMessagesNeverThrowAnythingElse(@ForAll("mutatedMessages") byte[] bytes) {
-        assertOnlyJsonRpcErrors(bytes);
+    @Test
+    void mutatedMessagesNeverThrowAnythingElse() {
+        forAll(1000, mutatedMessages(), JsonRpcCodecFuzzTest::assertOnlyJsonRpcErrors);
     }
 
     /** Arbitrary JSON trees shaped like envelopes: decoded, or refused with a JSON-RPC error. */
-    @Property(tries = 1000)
-    void arbitraryTreesDecodeOrFailWithAJsonRpcError(@ForAll("envelopes") JsonNode tree) {
+    @Test
+    void arbitraryTreesDecodeOrFailWithAJsonRpcError() {
+        forAll(1000, envelopes(), JsonRpcCodecFuzzTest::decodesOrFailsWithAJsonRpcError);
+    }
+
+    private static void decodesOrFailsWithAJsonRpcError(JsonNode tree) {
         byte[] bytes = JsonRpcCodec.writeBytes(tree);
         JsonNode parsed = JsonRpcCodec.parseTree(bytes);
         List<JsonRpcMessage> messages;
@@ -82,8 +99,12 @@ class JsonRpcCodecFuzzTest {
     }
 
     /** Request ids keep their type and exact value through decode and encode, however large. */
-    @Property(tries = 1000)
-    void requestIdsRoundTripExactly(@ForAll("ids") String idLiteral) {
+    @Test
+    void requestIdsRoundTripExactly() {
+        forAll(1000, ids(), JsonRpcCodecFuzzTest::idRoundTripsExactly);
+    }
+
+    private static void idRoundTripsExactly(String idLiteral) {
         String text = "{\"jsonrpc\":\"2.0\",\"id\":" + idLiteral + ",\"method\":\"tools/call\"}";
         JsonNode sent = JsonRpcCodec.parseTree(text.getBytes(StandardCharsets.UTF_8));
 
@@ -107,8 +128,12 @@ class JsonRpcCodecFuzzTest {
     }
 
     /** JSON-RPC: numbers SHOULD NOT contain fractional parts; the gateway refuses them as ids. */
-    @Property(tries = 300)
-    void fractionalIdsAreInvalidRequests(@ForAll("fractions") String idLiteral) {
+    @Test
+    void fractionalIdsAreInvalidRequests() {
+        forAll(300, fractions(), JsonRpcCodecFuzzTest::isInvalidRequestAsId);
+    }
+
+    private static void isInvalidRequestAsId(String idLiteral) {
         String text = "{\"jsonrpc\":\"2.0\",\"id\":" + idLiteral + ",\"method\":\"ping\"}";
 
         Throwable thrown = catchThrowable(
@@ -119,9 +144,12 @@ class JsonRpcCodecFuzzTest {
     }
 
     /** Batches decode element by element, in order, or fail as a whole with one JSON-RPC error. */
-    @Property(tries = 300)
-    void batchesKeepOrderAndIds(
-            @ForAll @Size(min = 1, max = 30) List<@net.jqwik.api.constraints.IntRange(min = 0, max = 1_000_000) Integer> ids) {
+    @Test
+    void batchesKeepOrderAndIds() {
+        forAll(300, ints(0, 1_000_000).list(1, 30), JsonRpcCodecFuzzTest::batchKeepsOrderAndIds);
+    }
+
+    private static void batchKeepsOrderAndIds(List<Integer> ids) {
         ArrayNode batch = JSON.arrayNode();
         for (int id : ids) {
             batch.addObject().put("jsonrpc", "2.0").put("id", id).put("method", "ping");
@@ -146,32 +174,36 @@ class JsonRpcCodecFuzzTest {
     }
 
     private static List<JsonNode> iterate(JsonNode array) {
-        List<JsonNode> out = new java.util.ArrayList<>();
+        List<JsonNode> out = new ArrayList<>();
         array.forEach(out::add);
         return out;
     }
 
     // ---------------------------------------------------------------- generators
 
-    @Provide
-    Arbitrary<byte[]> mutatedMessages() {
-        Arbitrary<byte[]> valid = envelopes().map(JsonRpcCodec::writeBytes);
-        return Arbitraries.oneOf(
+    /** Valid messages cut short, with one byte replaced, or with a structural character inserted. */
+    static Gen<byte[]> mutatedMessages() {
+        Gen<byte[]> valid = envelopes().map(JsonRpcCodec::writeBytes);
+        Gen<String> inserted = of("{", "}", "[", "]", ",", ":", "\"", "\\", "\u0000", "\uFFFF", "1e999999");
+        return oneOf(
                 // cut short
-                valid.flatMap(b -> Arbitraries.integers().between(0, b.length).map(n -> java.util.Arrays.copyOf(b, n))),
+                r -> {
+                    byte[] b = valid.next(r);
+                    return Arrays.copyOf(b, r.nextInt(b.length + 1));
+                },
                 // one byte replaced
-                valid.flatMap(b -> Arbitraries.integers().between(0, Math.max(0, b.length - 1))
-                        .flatMap(i -> Arbitraries.bytes().map(x -> {
-                            byte[] c = b.clone();
-                            if (c.length > 0) {
-                                c[i] = x;
-                            }
-                            return c;
-                        }))),
+                r -> {
+                    byte[] b = valid.next(r);
+                    if (b.length > 0) {
+                        b[r.nextInt(b.length)] = (byte) r.nextInt(256);
+                    }
+                    return b;
+                },
                 // a structural character inserted
-                valid.flatMap(b -> Arbitraries.integers().between(0, b.length)
-                        .flatMap(i -> Arbitraries.of("{", "}", "[", "]", ",", ":", "\"", "\\", "\u0000", "\uFFFF", "1e999999")
-                                .map(s -> insert(b, i, s.getBytes(StandardCharsets.UTF_8))))));
+                r -> {
+                    byte[] b = valid.next(r);
+                    return insert(b, r.nextInt(b.length + 1), inserted.next(r).getBytes(StandardCharsets.UTF_8));
+                });
     }
 
     private static byte[] insert(byte[] b, int at, byte[] what) {
@@ -182,101 +214,81 @@ class JsonRpcCodecFuzzTest {
         return out;
     }
 
-    @Provide
-    Arbitrary<JsonNode> envelopes() {
-        return Arbitraries.frequencyOf(
-                net.jqwik.api.Tuple.of(6, envelope()),
-                net.jqwik.api.Tuple.of(2, envelope().list().ofMaxSize(5).map(l -> {
-                    ArrayNode a = JSON.arrayNode();
-                    l.forEach(a::add);
-                    return (JsonNode) a;
-                })),
-                net.jqwik.api.Tuple.of(1, value(3)));
+    /** Envelopes, batches of up to five of them, and now and then any JSON value. */
+    static Gen<JsonNode> envelopes() {
+        Gen<JsonNode> batch = r -> {
+            ArrayNode a = JSON.arrayNode();
+            envelope().list(0, 5).next(r).forEach(a::add);
+            return a;
+        };
+        return frequency(w(6, envelope()), w(2, batch), w(1, value(3)));
     }
 
     /** An object with some of the envelope's fields (right or wrong types) and maybe others. */
-    static Arbitrary<JsonNode> envelope() {
-        Arbitrary<JsonNode> jsonrpc = Arbitraries.frequencyOf(
-                net.jqwik.api.Tuple.of(8, Arbitraries.just((JsonNode) JSON.textNode("2.0"))),
-                net.jqwik.api.Tuple.of(1, Arbitraries.of(JSON.textNode("1.0"), JSON.numberNode(2.0), JSON.textNode(" 2.0"),
-                        JSON.nullNode()).map(n -> (JsonNode) n)),
-                net.jqwik.api.Tuple.of(1, value(1)));
-        Arbitrary<JsonNode> id = Arbitraries.frequencyOf(
-                net.jqwik.api.Tuple.of(4, Arbitraries.longs().map(l -> (JsonNode) JSON.numberNode(l))),
-                net.jqwik.api.Tuple.of(4, Arbitraries.strings().ofMaxLength(20).map(s -> (JsonNode) JSON.textNode(s))),
-                net.jqwik.api.Tuple.of(1, value(2)));
-        Arbitrary<JsonNode> method = Arbitraries.frequencyOf(
-                net.jqwik.api.Tuple.of(4, Arbitraries.of(McpMethodsSample.NAMES).map(s -> (JsonNode) JSON.textNode(s))),
-                net.jqwik.api.Tuple.of(1, value(1)));
-        Arbitrary<JsonNode> params = Arbitraries.frequencyOf(
-                net.jqwik.api.Tuple.of(3, object(3)),
-                net.jqwik.api.Tuple.of(1, value(2)));
-        return Arbitraries.lazy(() -> net.jqwik.api.Combinators.combine(
-                jsonrpc.optional(0.9), id.optional(0.7), method.optional(0.6), params.optional(0.4),
-                value(3).optional(0.3), object(2).optional(0.2), value(1).optional(0.2))
-                .as((v, i, m, p, r, e, extra) -> {
-                    ObjectNode o = JSON.objectNode();
-                    v.ifPresent(x -> o.set("jsonrpc", x));
-                    i.ifPresent(x -> o.set("id", x));
-                    m.ifPresent(x -> o.set("method", x));
-                    p.ifPresent(x -> o.set("params", x));
-                    r.ifPresent(x -> o.set("result", x));
-                    e.ifPresent(x -> o.set("error", x));
-                    extra.ifPresent(x -> o.set("x-extra", x));
-                    return (JsonNode) o;
-                }));
+    static Gen<JsonNode> envelope() {
+        Gen<JsonNode> jsonrpc = frequency(w(8, just(JSON.textNode("2.0"))),
+                w(1, of(JSON.textNode("1.0"), JSON.numberNode(2.0), JSON.textNode(" 2.0"), JSON.nullNode())),
+                w(1, value(1)));
+        Gen<JsonNode> id = frequency(w(4, longs().map(JSON::numberNode)), w(4, strings(20).map(JSON::textNode)),
+                w(1, value(2)));
+        Gen<JsonNode> method = frequency(w(4, of(McpMethodsSample.NAMES).map(JSON::textNode)), w(1, value(1)));
+        Gen<JsonNode> params = frequency(w(3, object(3)), w(1, value(2)));
+        Gen<JsonNode> result = value(3);
+        Gen<JsonNode> error = object(2);
+        Gen<JsonNode> extra = value(1);
+        return r -> {
+            ObjectNode o = JSON.objectNode();
+            setSometimes(o, "jsonrpc", jsonrpc.orNull(0.9).next(r));
+            setSometimes(o, "id", id.orNull(0.7).next(r));
+            setSometimes(o, "method", method.orNull(0.6).next(r));
+            setSometimes(o, "params", params.orNull(0.4).next(r));
+            setSometimes(o, "result", result.orNull(0.3).next(r));
+            setSometimes(o, "error", error.orNull(0.2).next(r));
+            setSometimes(o, "x-extra", extra.orNull(0.2).next(r));
+            return o;
+        };
     }
+
+    /** Sets the field when a value was generated (a generated JSON null is a value, and set). */
+    private static void setSometimes(ObjectNode o, String field, JsonNode value) {
+        if (value != null) {
+            o.set(field, value);
+        }
+    }
+
+    /** Object keys: the envelope's own fields half the time, short strings of any characters otherwise. */
+    static final Gen<String> KEYS = oneOf(of(ENVELOPE_FIELDS), strings(8));
 
     /** Any JSON value, nested up to {@code depth}. */
-    static Arbitrary<JsonNode> value(int depth) {
-        Arbitrary<JsonNode> scalar = Arbitraries.oneOf(
-                Arbitraries.just((JsonNode) JSON.nullNode()),
-                Arbitraries.of(true, false).map(b -> (JsonNode) JSON.booleanNode(b)),
-                Arbitraries.integers().map(i -> (JsonNode) JSON.numberNode(i)),
-                Arbitraries.bigIntegers().between(BigInteger.TEN.pow(30).negate(), BigInteger.TEN.pow(30))
-                        .map(b -> (JsonNode) JSON.numberNode(b)),
-                Arbitraries.doubles().map(d -> (JsonNode) JSON.numberNode(d)),
-                Arbitraries.strings().ofMaxLength(30).map(s -> (JsonNode) JSON.textNode(s)));
-        if (depth <= 0) {
-            return scalar;
-        }
-        return Arbitraries.frequencyOf(
-                net.jqwik.api.Tuple.of(4, scalar),
-                net.jqwik.api.Tuple.of(1, Arbitraries.lazy(() -> value(depth - 1)).list().ofMaxSize(4).map(l -> {
-                    ArrayNode a = JSON.arrayNode();
-                    l.forEach(a::add);
-                    return (JsonNode) a;
-                })),
-                net.jqwik.api.Tuple.of(1, Arbitraries.lazy(() -> object(depth - 1))));
+    static Gen<JsonNode> value(int depth) {
+        return json(depth, KEYS);
     }
 
-    static Arbitrary<JsonNode> object(int depth) {
-        Arbitrary<String> keys = Arbitraries.oneOf(Arbitraries.of(ENVELOPE_FIELDS), Arbitraries.strings().ofMaxLength(8));
-        return net.jqwik.api.Combinators.combine(keys, Arbitraries.lazy(() -> value(Math.max(0, depth - 1))))
-                .as(java.util.Map::entry).list().ofMaxSize(4).map(entries -> {
-                    ObjectNode o = JSON.objectNode();
-                    entries.forEach(e -> o.set(e.getKey(), e.getValue()));
-                    return (JsonNode) o;
-                });
+    static Gen<JsonNode> object(int depth) {
+        return jsonObject(depth, KEYS);
     }
 
-    @Provide
-    Arbitrary<String> ids() {
-        return Arbitraries.oneOf(
-                Arbitraries.integers().map(String::valueOf),
-                Arbitraries.longs().map(String::valueOf),
-                Arbitraries.of("0", "-1", "9007199254740993", "18446744073709551616", "-9223372036854775809",
+    static Gen<String> ids() {
+        return oneOf(
+                ints().map(String::valueOf),
+                longs().map(String::valueOf),
+                of("0", "-1", "9007199254740993", "18446744073709551616", "-9223372036854775809",
                         "123456789012345678901234567890123456789012345678901234567890"),
-                Arbitraries.bigIntegers().between(BigInteger.TEN.pow(40).negate(), BigInteger.TEN.pow(40)).map(String::valueOf),
-                Arbitraries.strings().ofMaxLength(40).map(s -> JsonRpcCodec.writeString(JSON.textNode(s))),
-                Arbitraries.of("\"1\"", "\"\"", "\"null\"", "\"0x10\"", "\"1.5\"", "\"\\u0000\"", "\"💥\"")); // strings that look like other things
+                bigIntegers(40).map(String::valueOf),
+                strings(40).map(s -> JsonRpcCodec.writeString(JSON.textNode(s))),
+                of("\"1\"", "\"\"", "\"null\"", "\"0x10\"", "\"1.5\"", "\"\\u0000\"", "\"💥\"")); // strings that look like other things
     }
 
-    @Provide
-    Arbitrary<String> fractions() {
-        return Arbitraries.oneOf(
-                Arbitraries.doubles().filter(d -> d != Math.rint(d)).map(String::valueOf),
-                Arbitraries.of("1.0", "1.5", "-0.0", "1e2", "1E-2", "1e400", "0.1000000000000000000001"));
+    static Gen<String> fractions() {
+        Gen<Double> notWhole = r -> {
+            double d;
+            do {
+                d = doubles().next(r);
+            } while (d == Math.rint(d));
+            return d;
+        };
+        return oneOf(notWhole.map(String::valueOf),
+                of("1.0", "1.5", "-0.0", "1e2", "1E-2", "1e400", "0.1000000000000000000001"));
     }
 
     /** Method names the router knows, and a few it does not. */

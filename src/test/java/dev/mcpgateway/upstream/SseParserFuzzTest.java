@@ -1,20 +1,23 @@
 package dev.mcpgateway.upstream;
 
+import static dev.mcpgateway.testing.Fuzz.bytes;
+import static dev.mcpgateway.testing.Fuzz.concat;
+import static dev.mcpgateway.testing.Fuzz.forAll;
+import static dev.mcpgateway.testing.Fuzz.ints;
+import static dev.mcpgateway.testing.Fuzz.longs;
+import static dev.mcpgateway.testing.Fuzz.of;
+import static dev.mcpgateway.testing.Fuzz.strings;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Optional;
 
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.Size;
+import org.junit.jupiter.api.Test;
+
+import dev.mcpgateway.testing.Fuzz;
+import dev.mcpgateway.testing.Fuzz.Gen;
 
 /**
  * Property-based fuzzing of the SSE reader: bytes arrive in whatever pieces the network makes, with
@@ -31,33 +34,59 @@ class SseParserFuzzTest {
         }
     }
 
+    /** An input and where the network cuts it. */
+    record Chunked<T>(T input, List<Integer> cuts) {
+
+        static <T> Gen<Chunked<T>> of(Gen<T> input) {
+            return r -> new Chunked<>(input.next(r), SseParserFuzzTest.cuts().next(r));
+        }
+
+        @Override
+        public String toString() {
+            String shown = input instanceof List<?> l
+                    ? Fuzz.escape("events " + l) + " written as " + Fuzz.describe(write(cast(l)))
+                    : Fuzz.describe(input);
+            return shown + " cut at " + cuts;
+        }
+
+        @SuppressWarnings("unchecked")
+        private static List<Written> cast(List<?> l) {
+            return (List<Written>) l;
+        }
+    }
+
     /** A stream written with a mix of LF, CRLF and CR gives the same events however it is cut. */
-    @Property(tries = 500)
-    void anyChunkingOfAValidStreamGivesTheWrittenEvents(@ForAll("streams") List<Written> stream,
-            @ForAll("cuts") List<Integer> cuts) {
-        byte[] bytes = write(stream);
+    @Test
+    void anyChunkingOfAValidStreamGivesTheWrittenEvents() {
+        forAll(500, Chunked.of(streams()), c -> {
+            byte[] bytes = write(c.input());
 
-        List<SseParser.Event> events = feed(bytes, cuts);
+            List<SseParser.Event> events = feed(bytes, c.cuts());
 
-        assertThat(events).containsExactlyElementsOf(stream.stream().map(Written::expected).toList());
+            assertThat(events).containsExactlyElementsOf(c.input().stream().map(Written::expected).toList());
+        });
     }
 
     /** Text built from the stream's own tokens: the events do not depend on where the chunks end. */
-    @Property(tries = 1000)
-    void eventsDoNotDependOnChunkBoundaries(@ForAll("sseLikeText") String text, @ForAll("cuts") List<Integer> cuts) {
-        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+    @Test
+    void eventsDoNotDependOnChunkBoundaries() {
+        forAll(1000, Chunked.of(sseLikeText()), c -> {
+            byte[] bytes = c.input().getBytes(StandardCharsets.UTF_8);
 
-        assertThat(feed(bytes, cuts)).isEqualTo(feed(bytes, List.of()));
+            assertThat(feed(bytes, c.cuts())).isEqualTo(feed(bytes, List.of()));
+        });
     }
 
     /** Arbitrary bytes, in arbitrary pieces, never make the parser throw. */
-    @Property(tries = 1000)
-    void arbitraryBytesNeverThrow(@ForAll @Size(max = 400) byte[] bytes, @ForAll("cuts") List<Integer> cuts) {
-        List<SseParser.Event> events = feed(bytes, cuts);
+    @Test
+    void arbitraryBytesNeverThrow() {
+        forAll(1000, Chunked.of(bytes(400)), c -> {
+            List<SseParser.Event> events = feed(c.input(), c.cuts());
 
-        assertThat(events).allSatisfy(e -> {
-            assertThat(e.event()).isNotEmpty();
-            assertThat(e.data()).isNotNull();
+            assertThat(events).allSatisfy(e -> {
+                assertThat(e.event()).isNotEmpty();
+                assertThat(e.data()).isNotNull();
+            });
         });
     }
 
@@ -116,34 +145,30 @@ class SseParserFuzzTest {
     // ---------------------------------------------------------------- generators
 
     /** Text without line ends: letters, JSON punctuation, and 2-, 3- and 4-byte UTF-8 characters. */
-    static Arbitrary<String> lineText() {
-        return Arbitraries.of("a", "b", " ", "{", "}", "\"", ":", ",", "0", "9", "é", "€", "𝄞", "\t", "\u0000").list()
-                .ofMaxSize(20).map(l -> String.join("", l));
+    static Gen<String> lineText() {
+        return concat(List.of("a", "b", " ", "{", "}", "\"", ":", ",", "0", "9", "é", "€", "𝄞", "\t", "\u0000"), 20);
     }
 
-    @Provide
-    Arbitrary<List<Written>> streams() {
-        Arbitrary<String> id = Arbitraries.strings().withChars("abcXYZ0123456789:-_").ofMaxLength(12);
-        Arbitrary<String> event = Arbitraries.of("message", "endpoint", "ping", "");
-        Arbitrary<Long> retry = Arbitraries.longs().between(0, 600_000);
-        Arbitrary<String> ending = Arbitraries.of("\n", "\r\n", "\r");
-        Arbitrary<Written> one = Combinators.combine(id.optional(0.5), event.optional(0.4),
-                lineText().list().ofMinSize(1).ofMaxSize(4), retry.optional(0.2), ending.list().ofMinSize(1).ofMaxSize(3),
-                Arbitraries.of(true, false))
-                .as((Optional<String> i, Optional<String> e, List<String> d, Optional<Long> r, List<String> ends,
-                        Boolean c) -> new Written(i.orElse(null), e.orElse(null), d, r.orElse(null), ends, c));
-        return one.list().ofMaxSize(8);
+    /** Up to eight events, each with some of id, event type, retry and a comment, and one to four data lines. */
+    static Gen<List<Written>> streams() {
+        Gen<String> id = strings("abcXYZ0123456789:-_", 12).orNull(0.5);
+        Gen<String> event = of("message", "endpoint", "ping", "").orNull(0.4);
+        Gen<Long> retry = longs(0, 600_000).orNull(0.2);
+        Gen<List<String>> data = lineText().list(1, 4);
+        Gen<List<String>> endings = of("\n", "\r\n", "\r").list(1, 3);
+        Gen<Written> one = r -> new Written(id.next(r), event.next(r), data.next(r), retry.next(r), endings.next(r),
+                r.nextBoolean());
+        return one.list(0, 8);
     }
 
-    @Provide
-    Arbitrary<List<Integer>> cuts() {
-        return Arbitraries.integers().between(0, 10_000).list().ofMaxSize(12);
+    /** Up to twelve offsets; {@link #feed} takes them modulo the length, so any list works. */
+    static Gen<List<Integer>> cuts() {
+        return ints(0, 10_000).list(0, 12);
     }
 
-    @Provide
-    Arbitrary<String> sseLikeText() {
-        return Arbitraries.of("data", "data:", "data: ", "id:", "id: 7", "event:", "event: x", "retry:", "retry: 10",
+    static Gen<String> sseLikeText() {
+        return concat(List.of("data", "data:", "data: ", "id:", "id: 7", "event:", "event: x", "retry:", "retry: 10",
                 "retry: x", ":", ": c", " ", "\r", "\n", "\r\n", "\n\n", "\r\r", "x", "{\"a\":1}", "é", "€", "𝄞", "\u0000",
-                "\uFEFF").list().ofMaxSize(40).map(l -> String.join("", l));
+                "\uFEFF"), 40);
     }
 }
