@@ -43,29 +43,24 @@ class Catalog {
     /** Most pages one ownership lookup reads from the backends before giving up. */
     private static final int MAX_LOOKUP_PAGES = 50;
 
-    /** The kinds of list the gateway merges. */
-    enum Kind {
-        TOOLS(McpMethods.TOOLS_LIST, "tools", "tools", "name", null, "tool"),
-        PROMPTS(McpMethods.PROMPTS_LIST, "prompts", "prompts", "name", null, "prompt"),
-        RESOURCES(McpMethods.RESOURCES_LIST, "resources", "resources", "name", "uri", "resource"),
-        TEMPLATES(McpMethods.RESOURCES_TEMPLATES_LIST, "resources", "resourceTemplates", "name", "uriTemplate", "resource"),
-        TASKS(McpMethods.TASKS_LIST, "tasks", "tasks", "taskId", null, "task");
-
-        final String method;
-        final String capability;
-        final String items;
-        final String nameField;
-        final String uriField;
-        final String authKind;
-
-        Kind(String method, String capability, String items, String nameField, String uriField, String authKind) {
-            this.method = method;
-            this.capability = capability;
-            this.items = items;
-            this.nameField = nameField;
-            this.uriField = uriField;
-            this.authKind = authKind;
-        }
+    /**
+     * A kind of list the gateway merges.
+     *
+     * @param method the list method, e.g. {@code tools/list}
+     * @param capability the server capability that offers it
+     * @param items the result field holding the items
+     * @param nameField the item field holding its name (or id), prefixed with the backend
+     * @param uriField the item field holding its URI (rewritten), if any
+     * @param authKind what authorization rules call such an item
+     */
+    record Kind(String method, String capability, String items, String nameField, String uriField, String authKind) {
+        static final Kind TOOLS = new Kind(McpMethods.TOOLS_LIST, "tools", "tools", "name", null, "tool");
+        static final Kind PROMPTS = new Kind(McpMethods.PROMPTS_LIST, "prompts", "prompts", "name", null, "prompt");
+        static final Kind RESOURCES = new Kind(McpMethods.RESOURCES_LIST, "resources", "resources", "name", "uri",
+                "resource");
+        static final Kind TEMPLATES = new Kind(McpMethods.RESOURCES_TEMPLATES_LIST, "resources", "resourceTemplates", "name",
+                "uriTemplate", "resource");
+        static final Kind TASKS = new Kind(McpMethods.TASKS_LIST, "tasks", "tasks", "taskId", null, "task");
     }
 
     /** A name or URI the client used, resolved to its backend and the backend's own name. */
@@ -101,14 +96,14 @@ class Catalog {
         if (cursor == null) {
             for (UpstreamSession u : session.upstreamList()) {
                 // A backend removed by a reload is no longer listed.
-                if (u.has(kind.capability) && route.client(u.backend()) != null) {
+                if (u.has(kind.capability()) && route.client(u.backend()) != null) {
                     targets.put(u.backend(), null);
                 }
             }
         } else {
             for (Map.Entry<String, String> e : CompositeCursor.decode(cursor).entrySet()) {
                 UpstreamSession u = session.upstream(e.getKey());
-                if (u == null || !u.has(kind.capability)) {
+                if (u == null || !u.has(kind.capability())) {
                     throw new JsonRpcException(ErrorCodes.INVALID_PARAMS, "Invalid params: unknown or malformed cursor");
                 }
                 targets.put(e.getKey(), e.getValue());
@@ -116,7 +111,7 @@ class Catalog {
         }
         if (targets.isEmpty()) {
             ObjectNode empty = JSON.objectNode();
-            empty.putArray(kind.items);
+            empty.putArray(kind.items());
             return Future.succeededFuture(JsonRpcResponse.result(request.id(), empty));
         }
         List<Future<Page>> pages = new ArrayList<>(targets.size());
@@ -136,7 +131,7 @@ class Catalog {
     private Future<JsonRpcResponse> merge(Route route, GatewaySession session, Caller caller, JsonRpcRequest request,
             Kind kind, List<Future<Page>> pages) {
         ObjectNode result = JSON.objectNode();
-        ArrayNode items = result.putArray(kind.items);
+        ArrayNode items = result.putArray(kind.items());
         Map<String, String> remaining = new LinkedHashMap<>();
         JsonRpcException firstError = null;
         int succeeded = 0;
@@ -149,7 +144,7 @@ class Catalog {
                         : new JsonRpcException(new JsonRpcError(
                                 f.result().response().error().path("code").asInt(ErrorCodes.INTERNAL_ERROR),
                                 f.result().response().error().path("message").asText("error")));
-                LOG.warnf("%s: a backend's list failed and is left out: %s", kind.items, e.getMessage());
+                LOG.warnf("%s: a backend's list failed and is left out: %s", kind.items(), e.getMessage());
                 firstError = firstError == null ? e : firstError;
                 continue;
             }
@@ -160,7 +155,7 @@ class Catalog {
                 ttl = Math.min(ttl, res.path("ttlMs").asLong());
             }
             shared &= res == null || !"private".equals(res.path("cacheScope").asText());
-            addItems(route, caller, request.method(), p.backend(), kind, res == null ? null : res.get(kind.items), items);
+            addItems(route, caller, request.method(), p.backend(), kind, res == null ? null : res.get(kind.items()), items);
             String next = res == null ? null : res.path("nextCursor").asText(null);
             if (next != null && !next.isEmpty()) {
                 remaining.put(p.backend(), next);
@@ -191,10 +186,10 @@ class Catalog {
             if (!(item instanceof ObjectNode o)) {
                 continue;
             }
-            String name = o.path(kind.nameField).asText(null);
+            String name = o.path(kind.nameField()).asText(null);
             if (kind == Kind.TASKS) {
                 if (name != null) {
-                    o.put(kind.nameField, Names.prefixName(backend, name));
+                    o.put(kind.nameField(), Names.prefixName(backend, name));
                 }
                 into.add(o);
                 continue;
@@ -202,18 +197,18 @@ class Catalog {
             if (kind == Kind.TOOLS && (name == null || !config.tools().allows(name))) {
                 continue;
             }
-            String authName = kind.uriField != null && o.hasNonNull(kind.uriField) ? o.get(kind.uriField).asText() : name;
-            if (!authorizer.decide(route.config(), caller.principal(), method, backend, kind.authKind, authName, null,
+            String authName = kind.uriField() != null && o.hasNonNull(kind.uriField()) ? o.get(kind.uriField()).asText() : name;
+            if (!authorizer.decide(route.config(), caller.principal(), method, backend, kind.authKind(), authName, null,
                     caller.headers()).allowed()) {
                 // What a caller may not use, it does not see.
                 continue;
             }
             if (prefixed) {
                 if (name != null) {
-                    o.put(kind.nameField, Names.prefixName(backend, name));
+                    o.put(kind.nameField(), Names.prefixName(backend, name));
                 }
-                if (kind.uriField != null && o.hasNonNull(kind.uriField)) {
-                    o.put(kind.uriField, Names.prefixUri(backend, o.get(kind.uriField).asText()));
+                if (kind.uriField() != null && o.hasNonNull(kind.uriField())) {
+                    o.put(kind.uriField(), Names.prefixUri(backend, o.get(kind.uriField()).asText()));
                 }
             } else {
                 remember(route, kind, backend, o);
@@ -224,20 +219,12 @@ class Catalog {
 
     /** With names unprefixed, which backend listed a name is how a later call finds its backend. */
     private static void remember(Route route, Kind kind, String backend, ObjectNode item) {
-        switch (kind) {
-            case TOOLS -> route.toolOwners.put(item.get("name").asText(), backend);
-            case PROMPTS -> {
-                if (item.hasNonNull("name")) {
-                    route.promptOwners.put(item.get("name").asText(), backend);
-                }
-            }
-            case RESOURCES -> {
-                if (item.hasNonNull("uri")) {
-                    route.resourceOwners.put(item.get("uri").asText(), backend);
-                }
-            }
-            case TEMPLATES, TASKS -> {
-            }
+        if (kind == Kind.TOOLS) {
+            route.toolOwners.put(item.get("name").asText(), backend);
+        } else if (kind == Kind.PROMPTS && item.hasNonNull("name")) {
+            route.promptOwners.put(item.get("name").asText(), backend);
+        } else if (kind == Kind.RESOURCES && item.hasNonNull("uri")) {
+            route.resourceOwners.put(item.get("uri").asText(), backend);
         }
     }
 
@@ -303,7 +290,7 @@ class Catalog {
         if (cursor != null) {
             params.put("cursor", cursor);
         }
-        JsonRpcRequest request = new JsonRpcRequest(JSON.textNode("owners-" + page), kind.method, params);
+        JsonRpcRequest request = new JsonRpcRequest(JSON.textNode("owners-" + page), kind.method(), params);
         return listNow(route, session, caller, request, kind).compose(r -> {
             String next = r.result() == null ? null : r.result().path("nextCursor").asText(null);
             return next == null || page + 1 >= MAX_LOOKUP_PAGES ? Future.succeededFuture()
