@@ -223,7 +223,7 @@ class InfinispanEventLogTest extends EventLogContract {
 
     @Test
     void theQueryMatchesEachStreamByItsIdWithoutSpecialCharacters() {
-        assertThat(InfinispanEventLog.query(new LinkedHashSet<>(List.of("s1", "it's", "a%b_c\\d"))))
+        assertThat(HeadListeners.query(new LinkedHashSet<>(List.of("s1", "it's", "a%b_c\\d"))))
                 .isEqualTo("FROM mcpgateway.StreamHead WHERE stream_id LIKE 's1' OR stream_id LIKE 'it_s'"
                         + " OR stream_id LIKE 'a_b_c_d'");
     }
