@@ -94,10 +94,6 @@ public class FaultyUpstreams implements QuarkusTestResourceLifecycleManager {
         if (vertx != null) {
             vertx.close();
         }
-        try {
-            Files.deleteIfExists(config);
-        } catch (IOException ignored) {
-            // harmless
-        }
+        NodePeers.deleteQuietly(config);
     }
 }

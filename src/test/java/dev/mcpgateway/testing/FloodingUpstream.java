@@ -119,10 +119,6 @@ public class FloodingUpstream implements QuarkusTestResourceLifecycleManager {
         if (vertx != null) {
             vertx.close();
         }
-        try {
-            Files.deleteIfExists(config);
-        } catch (IOException ignored) {
-            // harmless
-        }
+        NodePeers.deleteQuietly(config);
     }
 }
