@@ -151,10 +151,7 @@ class LegacySseBoundsTest {
     }
 
     private static ObjectNode initParams() {
-        ObjectNode params = JSON.objectNode().put("protocolVersion", "2024-11-05");
-        params.putObject("capabilities");
-        params.putObject("clientInfo").put("name", "bounds-test").put("version", "1");
-        return params;
+        return UpstreamTestKit.initParams("2024-11-05", "bounds-test");
     }
 
     private static JsonRpcRequest tool(int id, String name) {

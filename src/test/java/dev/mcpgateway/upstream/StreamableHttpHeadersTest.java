@@ -156,10 +156,7 @@ class StreamableHttpHeadersTest {
     }
 
     private static ObjectNode initParams() {
-        ObjectNode params = JSON.objectNode().put("protocolVersion", "2025-06-18");
-        params.putObject("capabilities");
-        params.putObject("clientInfo").put("name", "headers-test").put("version", "1");
-        return params;
+        return UpstreamTestKit.initParams("2025-06-18", "headers-test");
     }
 
     private static JsonRpcRequest call(int id, String text) {

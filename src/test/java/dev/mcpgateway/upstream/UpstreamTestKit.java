@@ -16,6 +16,9 @@ import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import dev.mcpgateway.config.BackendConfig;
 import dev.mcpgateway.config.StdioIsolation;
 import dev.mcpgateway.config.ToolFilter;
@@ -80,6 +83,14 @@ final class UpstreamTestKit {
         UpstreamOptions base = options(connectionsPerBackend);
         return new UpstreamOptions(base.connectTimeout(), base.idleConnectionTimeout(), base.maxConnectionsPerBackend(),
                 base.stdioRestartMaxBackoff(), maxMessageSize, stdioIdle, budget);
+    }
+
+    /** The params of an initialize request from {@code clientName} at {@code protocolVersion}. */
+    static ObjectNode initParams(String protocolVersion, String clientName) {
+        ObjectNode params = JsonNodeFactory.instance.objectNode().put("protocolVersion", protocolVersion);
+        params.putObject("capabilities");
+        params.putObject("clientInfo").put("name", clientName).put("version", "1");
+        return params;
     }
 
     // ---- waiting on calls ----------------------------------------------------------------------
