@@ -1,5 +1,7 @@
 package dev.mcpgateway.robustness;
 
+import static dev.mcpgateway.testing.FakeUpstreams.reply;
+
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -9,6 +11,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import dev.mcpgateway.testing.FakeUpstreams;
 import dev.mcpgateway.testing.NodePeers;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.vertx.core.Vertx;
@@ -58,12 +61,7 @@ public class BreakingUpstreams implements QuarkusTestResourceLifecycleManager {
     public Map<String, String> start() {
         vertx = Vertx.vertx();
         HttpServer server = vertx.createHttpServer().requestHandler(this::handle);
-        int port;
-        try {
-            port = server.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get().actualPort();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        int port = FakeUpstreams.listen(server);
         int victimPort = NodePeers.freePort();
         victim = NodePeers.startEverythingHttp(victimPort);
 
@@ -144,13 +142,8 @@ public class BreakingUpstreams implements QuarkusTestResourceLifecycleManager {
         }
     }
 
-    private static JsonObject reply(Object id, JsonObject result) {
-        return new JsonObject().put("jsonrpc", "2.0").put("id", id).put("result", result);
-    }
-
     private static void json(HttpServerRequest req, JsonObject body) {
-        req.response().putHeader("Content-Type", "application/json").putHeader("Mcp-Session-Id", "s-" + req.path().substring(1))
-                .end(body.encode());
+        FakeUpstreams.json(req, "s-" + req.path().substring(1), body);
     }
 
     @Override

@@ -66,21 +66,9 @@ public class FaultyUpstreams implements QuarkusTestResourceLifecycleManager {
                     }
                 }
             }
-            JsonObject reply = new JsonObject().put("jsonrpc", "2.0").put("id", id);
-            if (result == null) {
-                reply.put("error", new JsonObject().put("code", -32601).put("message", "Method not found"));
-            } else {
-                reply.put("result", result);
-            }
-            req.response().putHeader("Content-Type", "application/json").putHeader("Mcp-Session-Id", "s-" + kind)
-                    .end(reply.encode());
+            FakeUpstreams.json(req, "s-" + kind, FakeUpstreams.reply(id, result));
         }));
-        int port;
-        try {
-            port = server.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get().actualPort();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        int port = FakeUpstreams.listen(server);
         int deadPort = NodePeers.freePort();
         String base = "http://127.0.0.1:" + port + "/";
         String json = """
@@ -106,10 +94,6 @@ public class FaultyUpstreams implements QuarkusTestResourceLifecycleManager {
         if (vertx != null) {
             vertx.close();
         }
-        try {
-            Files.deleteIfExists(config);
-        } catch (IOException ignored) {
-            // harmless
-        }
+        NodePeers.deleteQuietly(config);
     }
 }

@@ -76,22 +76,10 @@ public class FloodingUpstream implements QuarkusTestResourceLifecycleManager {
                     flood(resp, filler, 0, token == null ? null : new Object[]{token, reply}, new AtomicInteger());
                     return;
                 }
-                JsonObject reply = new JsonObject().put("jsonrpc", "2.0").put("id", id);
-                if (result == null) {
-                    reply.put("error", new JsonObject().put("code", -32601).put("message", "Method not found"));
-                } else {
-                    reply.put("result", result);
-                }
-                req.response().putHeader("Content-Type", "application/json").putHeader("Mcp-Session-Id", "s-flood")
-                        .end(reply.encode());
+                FakeUpstreams.json(req, "s-flood", FakeUpstreams.reply(id, result));
             });
         });
-        int port;
-        try {
-            port = server.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get().actualPort();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        int port = FakeUpstreams.listen(server);
         try {
             config = Files.createTempFile("flood-", ".json");
             Files.writeString(config, """
@@ -131,10 +119,6 @@ public class FloodingUpstream implements QuarkusTestResourceLifecycleManager {
         if (vertx != null) {
             vertx.close();
         }
-        try {
-            Files.deleteIfExists(config);
-        } catch (IOException ignored) {
-            // harmless
-        }
+        NodePeers.deleteQuietly(config);
     }
 }

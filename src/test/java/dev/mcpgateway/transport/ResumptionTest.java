@@ -21,6 +21,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.mcpgateway.testing.EverythingUpstreams;
+import dev.mcpgateway.testing.McpHttp;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -47,23 +48,12 @@ class ResumptionTest {
     }
 
     HttpRequest.Builder request() {
-        return HttpRequest.newBuilder(endpoint).timeout(Duration.ofSeconds(30))
-                .header("Accept", "application/json, text/event-stream").header("MCP-Protocol-Version", V);
+        return McpHttp.request(endpoint, V);
     }
 
     @BeforeEach
     void initialize() throws Exception {
-        HttpResponse<String> init = http.send(request().header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("""
-                        {"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"%s","capabilities":{},
-                         "clientInfo":{"name":"resume-test","version":"1"}}}""".formatted(V))).build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(init.statusCode()).isEqualTo(200);
-        session = init.headers().firstValue("Mcp-Session-Id").orElseThrow();
-        http.send(request().header("Content-Type", "application/json").header("Mcp-Session-Id", session)
-                .POST(HttpRequest.BodyPublishers.ofString("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}"))
-                .build(),
-                HttpResponse.BodyHandlers.ofString());
+        session = McpHttp.initialize(http, endpoint, V, "resume-test");
     }
 
     /**

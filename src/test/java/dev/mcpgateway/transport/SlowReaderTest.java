@@ -28,6 +28,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.mcpgateway.session.EventLog.StoredEvent;
 import dev.mcpgateway.testing.FloodingUpstream;
+import dev.mcpgateway.testing.McpHttp;
 import dev.mcpgateway.testing.RawHttp;
 import dev.mcpgateway.testing.RawHttp.SseEvent;
 import io.quarkus.test.common.WithTestResource;
@@ -73,22 +74,12 @@ class SlowReaderTest {
     String session;
 
     HttpRequest.Builder request() {
-        return HttpRequest.newBuilder(endpoint).timeout(Duration.ofSeconds(30))
-                .header("Accept", "application/json, text/event-stream").header("MCP-Protocol-Version", V);
+        return McpHttp.request(endpoint, V);
     }
 
     @BeforeEach
     void initialize() throws Exception {
-        HttpResponse<String> init = http.send(request().header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("""
-                        {"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"%s","capabilities":{},
-                         "clientInfo":{"name":"slow-reader","version":"1"}}}""".formatted(V))).build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(init.statusCode()).isEqualTo(200);
-        session = init.headers().firstValue("Mcp-Session-Id").orElseThrow();
-        http.send(request().header("Content-Type", "application/json").header("Mcp-Session-Id", session)
-                .POST(HttpRequest.BodyPublishers.ofString("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}"))
-                .build(), HttpResponse.BodyHandlers.discarding());
+        session = McpHttp.initialize(http, endpoint, V, "slow-reader");
         writers.resetStatistics();
     }
 

@@ -8,22 +8,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.IntNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import dev.mcpgateway.config.BackendConfig;
-import dev.mcpgateway.config.ToolFilter;
 import dev.mcpgateway.config.TransportKind;
 import dev.mcpgateway.jsonrpc.ErrorCodes;
 import dev.mcpgateway.jsonrpc.JsonRpcCodec;
@@ -32,9 +27,9 @@ import dev.mcpgateway.jsonrpc.JsonRpcNotification;
 import dev.mcpgateway.jsonrpc.JsonRpcRequest;
 import dev.mcpgateway.jsonrpc.JsonRpcResponse;
 import dev.mcpgateway.jsonrpc.McpMethods;
+import dev.mcpgateway.upstream.UpstreamTestKit.VertxPerTest;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
@@ -53,22 +48,14 @@ class LegacySseBoundsTest {
     private static final long MAX_MESSAGE = 64 * 1024;
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
 
-    private Vertx vertx;
+    @RegisterExtension
+    final VertxPerTest peers = new VertxPerTest();
     private LegacyServer server;
     private UpstreamClient client;
 
     @BeforeEach
     void start() throws Exception {
-        vertx = Vertx.vertx();
         server = new LegacyServer();
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        if (client != null) {
-            client.shutdown();
-        }
-        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
 
     @Test
@@ -159,17 +146,12 @@ class LegacySseBoundsTest {
     // ---- helpers ------------------------------------------------------------------------------
 
     private UpstreamClient client(Map<String, String> headers, Duration timeout, int connections) {
-        BackendConfig config = new BackendConfig("legacy", TransportKind.SSE, server.url("/sse"), headers, null,
-                List.of(), Map.of(), null, ToolFilter.ALLOW_ALL, timeout);
-        return UpstreamClients.create(vertx, config, new UpstreamOptions(Duration.ofSeconds(5), Duration.ofSeconds(30),
-                connections, Duration.ofSeconds(4), MAX_MESSAGE, Duration.ofMinutes(10), new ProcessBudget(4)));
+        return peers.client(UpstreamTestKit.httpBackend("legacy", TransportKind.SSE, server.url("/sse"), headers, timeout),
+                UpstreamTestKit.options(connections, MAX_MESSAGE, Duration.ofMinutes(10), new ProcessBudget(4)));
     }
 
     private static ObjectNode initParams() {
-        ObjectNode params = JSON.objectNode().put("protocolVersion", "2024-11-05");
-        params.putObject("capabilities");
-        params.putObject("clientInfo").put("name", "bounds-test").put("version", "1");
-        return params;
+        return UpstreamTestKit.initParams("2024-11-05", "bounds-test");
     }
 
     private static JsonRpcRequest tool(int id, String name) {
@@ -179,25 +161,11 @@ class LegacySseBoundsTest {
     }
 
     private static <T> T promptly(Future<T> future) throws Exception {
-        try {
-            return future.toCompletionStage().toCompletableFuture().get(PROMPTLY_SECONDS, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            throw new AssertionError("the call failed: " + e.getCause().getMessage(), e.getCause());
-        } catch (TimeoutException e) {
-            throw new AssertionError("the call did not finish within " + PROMPTLY_SECONDS + " s", e);
-        }
+        return UpstreamTestKit.promptly(future, PROMPTLY_SECONDS);
     }
 
     private static JsonRpcException promptlyFailed(Future<?> future) throws Exception {
-        try {
-            future.toCompletionStage().toCompletableFuture().get(PROMPTLY_SECONDS, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            assertThat(e.getCause()).isInstanceOf(JsonRpcException.class);
-            return (JsonRpcException) e.getCause();
-        } catch (TimeoutException e) {
-            throw new AssertionError("the call did not fail within " + PROMPTLY_SECONDS + " s", e);
-        }
-        throw new AssertionError("the call succeeded");
+        return UpstreamTestKit.promptlyFailed(future, PROMPTLY_SECONDS);
     }
 
     /** One request the server received: GET for the stream, else the JSON-RPC method POSTed. */
@@ -219,7 +187,7 @@ class LegacySseBoundsTest {
         volatile boolean hangPosts;
 
         LegacyServer() throws Exception {
-            http = vertx.createHttpServer().requestHandler(this::handle);
+            http = peers.vertx().createHttpServer().requestHandler(this::handle);
             promptly(http.listen(0, "127.0.0.1"));
         }
 
@@ -308,9 +276,9 @@ class LegacySseBoundsTest {
         private void drip(HttpServerResponse resp) {
             hanging.put(resp, true);
             resp.write(".");
-            vertx.setPeriodic(100, timer -> {
+            peers.vertx().setPeriodic(100, timer -> {
                 if (resp.closed()) {
-                    vertx.cancelTimer(timer);
+                    peers.vertx().cancelTimer(timer);
                 } else {
                     resp.write(".");
                 }

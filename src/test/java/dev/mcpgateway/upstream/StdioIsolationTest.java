@@ -3,13 +3,13 @@ package dev.mcpgateway.upstream;
 import static dev.mcpgateway.upstream.StdioClientTest.OWNER_A;
 import static dev.mcpgateway.upstream.StdioClientTest.OWNER_B;
 import static dev.mcpgateway.upstream.StdioClientTest.echo;
-import static dev.mcpgateway.upstream.StdioClientTest.everything;
 import static dev.mcpgateway.upstream.StdioClientTest.failure;
 import static dev.mcpgateway.upstream.StdioClientTest.get;
 import static dev.mcpgateway.upstream.StdioClientTest.initParams;
 import static dev.mcpgateway.upstream.StdioClientTest.longRunning;
 import static dev.mcpgateway.upstream.StdioClientTest.text;
 import static dev.mcpgateway.upstream.StdioClientTest.toolParams;
+import static dev.mcpgateway.upstream.UpstreamTestKit.everything;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -18,11 +18,9 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.fasterxml.jackson.databind.node.IntNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -35,8 +33,8 @@ import dev.mcpgateway.jsonrpc.JsonRpcMessage;
 import dev.mcpgateway.jsonrpc.JsonRpcRequest;
 import dev.mcpgateway.jsonrpc.JsonRpcResponse;
 import dev.mcpgateway.jsonrpc.McpMethods;
+import dev.mcpgateway.upstream.UpstreamTestKit.VertxPerTest;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 
 /**
  * Which sessions share a stdio process, and that what a process asks reaches only a session it
@@ -48,23 +46,12 @@ class StdioIsolationTest {
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
     private static final int TRIALS = 8;
 
-    private Vertx vertx;
-    private final List<StdioClient> clients = new ArrayList<>();
-
-    @BeforeEach
-    void startVertx() {
-        vertx = Vertx.vertx();
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        clients.forEach(StdioClient::shutdown);
-        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    }
+    @RegisterExtension
+    final VertxPerTest peers = new VertxPerTest();
 
     @Test
     void aSamplingRequestReachesOnlyTheSessionWhoseCallAskedForIt() throws Exception {
-        StdioClient client = client(StdioIsolation.SESSION, StdioClientTest.options());
+        StdioClient client = client(StdioIsolation.SESSION, UpstreamTestKit.options());
         UpstreamSession a = get(client.open(initParams(true), Map.of(), OWNER_A));
         UpstreamSession b = get(client.open(initParams(true), Map.of(), OWNER_B));
 
@@ -98,7 +85,7 @@ class StdioIsolationTest {
 
     @Test
     void aSharedProcessRefusesServerRequestsAndNobodySeesThem() throws Exception {
-        StdioClient client = client(StdioIsolation.SHARED, StdioClientTest.options());
+        StdioClient client = client(StdioIsolation.SHARED, UpstreamTestKit.options());
         UpstreamSession a = get(client.open(initParams(true), Map.of(), OWNER_A));
         UpstreamSession b = get(client.open(initParams(true), Map.of(), OWNER_B));
         List<JsonRpcRequest> askedA = Collections.synchronizedList(new ArrayList<>());
@@ -145,7 +132,7 @@ class StdioIsolationTest {
 
     @Test
     void sessionsOfOnePrincipalShareAProcessAndAnonymousOnesDoNot() throws Exception {
-        StdioClient client = client(StdioIsolation.PRINCIPAL, StdioClientTest.options());
+        StdioClient client = client(StdioIsolation.PRINCIPAL, UpstreamTestKit.options());
         UpstreamSession alice1 = get(client.open(initParams(false), Map.of(), new UpstreamOwner("s1", "alice")));
         UpstreamSession alice2 = get(client.open(initParams(false), Map.of(), new UpstreamOwner("s2", "alice")));
         UpstreamSession bob = get(client.open(initParams(false), Map.of(), new UpstreamOwner("s3", "bob")));
@@ -225,7 +212,7 @@ class StdioIsolationTest {
 
     @Test
     void aSessionOpenedWhileTheProcessWasSharedIsReportedEnded() {
-        StdioClient client = client(StdioIsolation.SESSION, StdioClientTest.options());
+        StdioClient client = client(StdioIsolation.SESSION, UpstreamTestKit.options());
         UpstreamSession legacy = new UpstreamSession("everything", null, "2025-06-18", JSON.objectNode(), null);
 
         Throwable error = failure(client.request(legacy, echo(IntNode.valueOf(1), "x"), UpstreamSink.DISCARD));
@@ -236,15 +223,11 @@ class StdioIsolationTest {
     // ---- helpers ------------------------------------------------------------------------------
 
     private StdioClient client(StdioIsolation isolation, UpstreamOptions options) {
-        StdioClient client = new StdioClient(vertx, everything(Duration.ofSeconds(20), isolation), options);
-        clients.add(client);
-        return client;
+        return peers.stdio(everything(Duration.ofSeconds(20), isolation), options);
     }
 
     private static UpstreamOptions options(ProcessBudget budget, Duration idle) {
-        UpstreamOptions base = StdioClientTest.options();
-        return new UpstreamOptions(base.connectTimeout(), base.idleConnectionTimeout(), base.maxConnectionsPerBackend(),
-                base.stdioRestartMaxBackoff(), base.maxMessageSize(), idle, budget);
+        return UpstreamTestKit.options(10, UpstreamTestKit.options().maxMessageSize(), idle, budget);
     }
 
     private static boolean isSampling(JsonRpcMessage m) {

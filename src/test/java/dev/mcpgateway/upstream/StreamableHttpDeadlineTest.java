@@ -7,28 +7,23 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 
-import dev.mcpgateway.config.BackendConfig;
-import dev.mcpgateway.config.ToolFilter;
 import dev.mcpgateway.config.TransportKind;
 import dev.mcpgateway.jsonrpc.ErrorCodes;
 import dev.mcpgateway.jsonrpc.JsonRpcException;
 import dev.mcpgateway.jsonrpc.JsonRpcMessage;
 import dev.mcpgateway.jsonrpc.JsonRpcNotification;
+import dev.mcpgateway.upstream.UpstreamTestKit.VertxPerTest;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetSocket;
 
 /**
@@ -44,23 +39,11 @@ class StreamableHttpDeadlineTest {
     private static final UpstreamSession SESSION = new UpstreamSession("stalled", "s-1", "2025-06-18",
             JsonNodeFactory.instance.objectNode(), null);
 
-    private Vertx vertx;
+    @RegisterExtension
+    final VertxPerTest peers = new VertxPerTest();
     private UpstreamClient client;
     /** Each connection the server accepted, and whether the client has closed it since. */
     private final List<AtomicBoolean> connections = new CopyOnWriteArrayList<>();
-
-    @BeforeEach
-    void startVertx() {
-        vertx = Vertx.vertx();
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        if (client != null) {
-            client.shutdown();
-        }
-        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    }
 
     @Test
     void sendFailsAtTheDeadlineWhenTheUpstreamNeverAnswers() throws Exception {
@@ -107,7 +90,7 @@ class StreamableHttpDeadlineTest {
         client = clientOf(server((socket, request) -> {
             socket.write("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n");
             // Silent for several times the backend's timeout, then an event.
-            vertx.setTimer(TIMEOUT.multipliedBy(3).toMillis(),
+            peers.vertx().setTimer(TIMEOUT.multipliedBy(3).toMillis(),
                     id -> socket.write(Integer.toHexString(event.length()) + "\r\n" + event + "\r\n"));
         }));
         List<JsonRpcMessage> received = new CopyOnWriteArrayList<>();
@@ -137,7 +120,7 @@ class StreamableHttpDeadlineTest {
      * the client closes the connection.
      */
     private int server(BiConsumer<NetSocket, Buffer> onRequest) throws Exception {
-        NetServer server = vertx.createNetServer().connectHandler(socket -> {
+        return peers.listen(peers.vertx().createNetServer().connectHandler(socket -> {
             AtomicBoolean closed = new AtomicBoolean();
             connections.add(closed);
             AtomicBoolean seen = new AtomicBoolean();
@@ -147,26 +130,16 @@ class StreamableHttpDeadlineTest {
                 }
             });
             socket.closeHandler(v -> closed.set(true));
-        });
-        return server.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS)
-                .actualPort();
+        }));
     }
 
     private UpstreamClient clientOf(int port) {
-        BackendConfig config = new BackendConfig("stalled", TransportKind.STREAMABLE_HTTP, "http://127.0.0.1:" + port + "/mcp",
-                Map.of(), null, List.of(), Map.of(), null, ToolFilter.ALLOW_ALL, TIMEOUT);
-        return UpstreamClients.create(vertx, config,
-                new UpstreamOptions(Duration.ofSeconds(5), Duration.ofSeconds(30), 10, Duration.ofSeconds(4)));
+        return peers.client(UpstreamTestKit.httpBackend("stalled", TransportKind.STREAMABLE_HTTP,
+                "http://127.0.0.1:" + port + "/mcp", Map.of(), TIMEOUT), UpstreamTestKit.options());
     }
 
     private static Throwable failure(Future<?> future) throws InterruptedException {
-        try {
-            future.toCompletionStage().toCompletableFuture().get(PATIENCE_SECONDS, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            return e.getCause();
-        } catch (java.util.concurrent.TimeoutException e) {
-            throw new AssertionError("no answer " + PATIENCE_SECONDS + " s after a deadline of " + TIMEOUT.toMillis() + " ms");
-        }
-        throw new AssertionError("the call succeeded");
+        return UpstreamTestKit.failureWithin(future, PATIENCE_SECONDS,
+                "no answer " + PATIENCE_SECONDS + " s after a deadline of " + TIMEOUT.toMillis() + " ms");
     }
 }

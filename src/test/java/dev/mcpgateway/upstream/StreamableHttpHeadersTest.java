@@ -6,27 +6,22 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.fasterxml.jackson.databind.node.IntNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import dev.mcpgateway.config.BackendConfig;
-import dev.mcpgateway.config.ToolFilter;
 import dev.mcpgateway.config.TransportKind;
 import dev.mcpgateway.jsonrpc.JsonRpcRequest;
 import dev.mcpgateway.jsonrpc.JsonRpcResponse;
 import dev.mcpgateway.jsonrpc.McpMethods;
+import dev.mcpgateway.upstream.UpstreamTestKit.VertxPerTest;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 
 /**
@@ -51,7 +46,8 @@ class StreamableHttpHeadersTest {
             "Authorization", "Bearer for-this-caller",
             "X-Tenant", "acme");
 
-    private Vertx vertx;
+    @RegisterExtension
+    final VertxPerTest peers = new VertxPerTest();
     private UpstreamClient client;
     private int port;
     /** Every request the upstream received: its headers, and whether its body was whole JSON. */
@@ -62,8 +58,7 @@ class StreamableHttpHeadersTest {
 
     @BeforeEach
     void start() throws Exception {
-        vertx = Vertx.vertx();
-        port = vertx.createHttpServer().requestHandler(req -> req.body().onComplete(b -> {
+        port = peers.listen(peers.vertx().createHttpServer().requestHandler(req -> req.body().onComplete(b -> {
             MultiMap headers = MultiMap.caseInsensitiveMultiMap().addAll(req.headers());
             JsonObject msg;
             try {
@@ -92,15 +87,7 @@ class StreamableHttpHeadersTest {
                     : new JsonObject().put("echo", msg.getJsonObject("params"));
             req.response().putHeader("Content-Type", "application/json").putHeader("Mcp-Session-Id", "s-1")
                     .end(reply.put("result", result).encode());
-        })).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).actualPort();
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        if (client != null) {
-            client.shutdown();
-        }
-        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        })));
     }
 
     @Test
@@ -163,19 +150,13 @@ class StreamableHttpHeadersTest {
     // ---- helpers ------------------------------------------------------------------------------
 
     private UpstreamClient client(Map<String, String> headers) {
-        BackendConfig config = new BackendConfig("recorder", TransportKind.STREAMABLE_HTTP,
-                "http://127.0.0.1:" + port + "/mcp", headers, null, List.of(), Map.of(), null, ToolFilter.ALLOW_ALL,
-                Duration.ofSeconds(60));
         // One connection per backend, so every call reuses the one before it.
-        return UpstreamClients.create(vertx, config,
-                new UpstreamOptions(Duration.ofSeconds(5), Duration.ofSeconds(30), 1, Duration.ofSeconds(4)));
+        return peers.client(UpstreamTestKit.httpBackend("recorder", TransportKind.STREAMABLE_HTTP,
+                "http://127.0.0.1:" + port + "/mcp", headers, Duration.ofSeconds(60)), UpstreamTestKit.options(1));
     }
 
     private static ObjectNode initParams() {
-        ObjectNode params = JSON.objectNode().put("protocolVersion", "2025-06-18");
-        params.putObject("capabilities");
-        params.putObject("clientInfo").put("name", "headers-test").put("version", "1");
-        return params;
+        return UpstreamTestKit.initParams("2025-06-18", "headers-test");
     }
 
     private static JsonRpcRequest call(int id, String text) {
@@ -185,12 +166,6 @@ class StreamableHttpHeadersTest {
     }
 
     private static <T> T promptly(Future<T> future) throws Exception {
-        try {
-            return future.toCompletionStage().toCompletableFuture().get(PROMPTLY_SECONDS, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            throw new AssertionError("the call failed: " + e.getCause().getMessage(), e.getCause());
-        } catch (TimeoutException e) {
-            throw new AssertionError("the call did not finish within " + PROMPTLY_SECONDS + " s", e);
-        }
+        return UpstreamTestKit.promptly(future, PROMPTLY_SECONDS);
     }
 }

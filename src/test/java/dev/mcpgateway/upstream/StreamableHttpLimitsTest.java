@@ -4,30 +4,25 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.fasterxml.jackson.databind.node.IntNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 
-import dev.mcpgateway.config.BackendConfig;
-import dev.mcpgateway.config.ToolFilter;
 import dev.mcpgateway.config.TransportKind;
 import dev.mcpgateway.jsonrpc.ErrorCodes;
 import dev.mcpgateway.jsonrpc.JsonRpcException;
 import dev.mcpgateway.jsonrpc.JsonRpcRequest;
 import dev.mcpgateway.jsonrpc.McpMethods;
+import dev.mcpgateway.upstream.UpstreamTestKit.VertxPerTest;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -48,24 +43,12 @@ class StreamableHttpLimitsTest {
     private static final JsonRpcRequest CALL = new JsonRpcRequest(IntNode.valueOf(7), McpMethods.TOOLS_CALL,
             JsonNodeFactory.instance.objectNode().put("name", "big"));
 
-    private Vertx vertx;
+    @RegisterExtension
+    final VertxPerTest peers = new VertxPerTest();
     private UpstreamClient client;
     /** Bytes the upstream handed to its socket, and whether the client hung up. */
     private final AtomicLong written = new AtomicLong();
     private final AtomicBoolean hungUp = new AtomicBoolean();
-
-    @BeforeEach
-    void startVertx() {
-        vertx = Vertx.vertx();
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        if (client != null) {
-            client.shutdown();
-        }
-        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    }
 
     @Test
     void aJsonBodyOfTenMegabytesFailsTheRequest() throws Exception {
@@ -121,13 +104,12 @@ class StreamableHttpLimitsTest {
 
     @Test
     void aRawUpstreamThatDeclaresAHugeBodyIsRefusedBeforeItSendsIt() throws Exception {
-        NetServer raw = vertx.createNetServer().connectHandler(socket -> {
+        NetServer raw = peers.vertx().createNetServer().connectHandler(socket -> {
             socket.closeHandler(v -> hungUp.set(true));
             socket.handler(bytes -> socket.write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
                     + TEN_MB + "\r\n\r\n"));
         });
-        int port = raw.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).actualPort();
-        client = clientOf(port);
+        client = clientOf(peers.listen(raw));
 
         assertTooLarge(failure(client.request(SESSION, CALL, UpstreamSink.DISCARD)), "a response body");
         await().atMost(5, TimeUnit.SECONDS).untilTrue(hungUp);
@@ -171,25 +153,18 @@ class StreamableHttpLimitsTest {
     }
 
     private int server(Handler<HttpServerRequest> handler) throws Exception {
-        return vertx.createHttpServer().requestHandler(req -> req.body().onSuccess(b -> handler.handle(req)))
-                .listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).actualPort();
+        return peers
+                .listen(peers.vertx().createHttpServer().requestHandler(req -> req.body().onSuccess(b -> handler.handle(req))));
     }
 
     private UpstreamClient clientOf(int port) {
-        BackendConfig config = new BackendConfig("bulky", TransportKind.STREAMABLE_HTTP, "http://127.0.0.1:" + port + "/mcp",
-                Map.of(), null, List.of(), Map.of(), null, ToolFilter.ALLOW_ALL, Duration.ofSeconds(60));
-        return UpstreamClients.create(vertx, config, new UpstreamOptions(Duration.ofSeconds(5), Duration.ofSeconds(30), 10,
-                Duration.ofSeconds(4), LIMIT, Duration.ofMinutes(10), new ProcessBudget(4)));
+        return peers.client(UpstreamTestKit.httpBackend("bulky", TransportKind.STREAMABLE_HTTP,
+                "http://127.0.0.1:" + port + "/mcp", Map.of(), Duration.ofSeconds(60)),
+                UpstreamTestKit.options(10, LIMIT, Duration.ofMinutes(10), new ProcessBudget(4)));
     }
 
     private static Throwable failure(Future<?> future) throws InterruptedException {
-        try {
-            future.toCompletionStage().toCompletableFuture().get(PATIENCE_SECONDS, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            return e.getCause();
-        } catch (java.util.concurrent.TimeoutException e) {
-            throw new AssertionError("no answer within " + PATIENCE_SECONDS + " s: the client read on past the limit");
-        }
-        throw new AssertionError("the call succeeded");
+        return UpstreamTestKit.failureWithin(future, PATIENCE_SECONDS,
+                "no answer within " + PATIENCE_SECONDS + " s: the client read on past the limit");
     }
 }
