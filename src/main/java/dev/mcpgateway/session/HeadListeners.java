@@ -246,20 +246,6 @@ final class HeadListeners {
         }
     }
 
-    /**
-     * A listener that was replaced heard a change: it is registered still (the client registered it
-     * again after a failover, which a removal meanwhile does not stop), so remove it again.
-     */
-    private void removeRetired(Listener listener) {
-        if (!listener.removing.compareAndSet(false, true)) {
-            return;
-        }
-        streams.get().thenAccept(c -> caches.vertx().executeBlocking(() -> {
-            remove(c, listener);
-            return null;
-        }, false).onComplete(ar -> listener.removing.set(false)));
-    }
-
     private Coverage unfiltered(RemoteCache<String, StreamHead> c) {
         HeadListener listener = new HeadListener(c.getDataFormat());
         c.addClientListener(listener, null, new Object[]{Boolean.TRUE});
@@ -380,6 +366,25 @@ final class HeadListeners {
     }
 
     /**
+     * Counts an event a listener heard; false when the listener was replaced. A replaced listener that
+     * hears is registered still (the client registered it again after a failover, which a removal
+     * meanwhile does not stop), so it is removed again.
+     */
+    private boolean heard(Listener listener) {
+        headEventsReceived.incrementAndGet();
+        if (!listener.retired) {
+            return true;
+        }
+        if (listener.removing.compareAndSet(false, true)) {
+            streams.get().thenAccept(c -> caches.vertx().executeBlocking(() -> {
+                remove(c, listener);
+                return null;
+            }, false).onComplete(ar -> listener.removing.set(false)));
+        }
+        return false;
+    }
+
+    /**
      * Receives every change of every stream head with the new head, through the server-side
      * converter {@code ___eager-key-value-version-converter}: [len][key][len][value][version]. Used
      * when this process tails more streams than a filter names, or the servers refuse the filter.
@@ -395,9 +400,7 @@ final class HeadListeners {
         @ClientCacheEntryCreated
         @ClientCacheEntryModified
         public void onChange(ClientCacheEntryCustomEvent<byte[]> event) {
-            headEventsReceived.incrementAndGet();
-            if (retired) {
-                removeRetired(this);
+            if (!heard(this)) {
                 return;
             }
             try {
@@ -417,9 +420,7 @@ final class HeadListeners {
         @ClientCacheEntryRemoved
         @ClientCacheEntryExpired
         public void onEnd(ClientCacheEntryCustomEvent<byte[]> event) {
-            headEventsReceived.incrementAndGet();
-            if (retired) {
-                removeRetired(this);
+            if (!heard(this)) {
                 return;
             }
             try {
@@ -457,9 +458,7 @@ final class HeadListeners {
         @ClientCacheEntryModified
         @ClientCacheEntryExpired
         public void onChange(ClientCacheEntryCustomEvent<byte[]> event) {
-            headEventsReceived.incrementAndGet();
-            if (retired) {
-                removeRetired(this);
+            if (!heard(this)) {
                 return;
             }
             try {
