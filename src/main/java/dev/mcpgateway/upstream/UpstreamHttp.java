@@ -5,6 +5,7 @@ import java.util.Collections;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -12,6 +13,7 @@ import java.util.function.Function;
 import dev.mcpgateway.config.BackendConfig;
 import dev.mcpgateway.config.HeaderRules;
 import dev.mcpgateway.jsonrpc.JsonRpcException;
+import io.netty.channel.EventLoop;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
@@ -25,6 +27,8 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.impl.ContextInternal;
+import io.vertx.core.impl.VertxInternal;
 import io.vertx.core.tracing.TracingPolicy;
 
 /**
@@ -68,7 +72,11 @@ public final class UpstreamHttp {
     private final String pathAndQuery;
     private final long maxMessageSize;
     private final MultiMap configured;
+    private final HttpClientOptions requestOptions;
+    private final PoolOptions requestPool;
     private final HttpClient requests;
+    private final Map<EventLoop, HttpClient> requestsByLoop = new ConcurrentHashMap<>();
+    private volatile boolean closed;
     private final HttpClient streams;
 
     UpstreamHttp(Vertx vertx, BackendConfig config, UpstreamOptions options) {
@@ -104,10 +112,18 @@ public final class UpstreamHttp {
                 .setConnectTimeout((int) options.connectTimeout().toMillis())
                 // The router opens the client span and sends its trace context (McpTracing).
                 .setTracingPolicy(TracingPolicy.IGNORE));
-        this.requests = vertx.createHttpClient(new HttpClientOptions(base)
+        this.requestOptions = new HttpClientOptions(base)
                 .setIdleTimeout((int) options.idleConnectionTimeout().toSeconds())
-                .setName("upstream-" + backend),
-                new PoolOptions().setHttp1MaxSize(options.maxConnectionsPerBackend()));
+                .setName("upstream-" + backend);
+        // Pooled connections are split between the event loops (see requests()).
+        int loops = 0;
+        for (Object loop : ((VertxInternal) vertx).getEventLoopGroup()) {
+            loops++;
+        }
+        loops = Math.max(1, loops);
+        this.requestPool = new PoolOptions()
+                .setHttp1MaxSize(Math.max(1, (options.maxConnectionsPerBackend() + loops - 1) / loops));
+        this.requests = vertx.createHttpClient(requestOptions, requestPool);
         // A stream may stay silent for hours: no idle timeout while in use. A connection back in the
         // pool still closes after the keep-alive timeout.
         this.streams = vertx.createHttpClient(new HttpClientOptions(base)
@@ -127,9 +143,27 @@ public final class UpstreamHttp {
         return backend;
     }
 
-    /** Short requests (POST, DELETE): pooled, idle connections closed. */
+    /**
+     * Short requests (POST, DELETE): pooled, idle connections closed. Each event loop has a pool of
+     * its own, whose connections live on that loop: a call made while serving a client runs on the
+     * client connection's thread from the request to the answer, with no hand-over between threads
+     * (a shared pool would hand each call to whichever loop owns the connection it picks, and its
+     * answer back).
+     */
     HttpClient requests() {
-        return requests;
+        if (!(Vertx.currentContext() instanceof ContextInternal context) || !context.isEventLoopContext() || closed) {
+            return requests;
+        }
+        HttpClient client = requestsByLoop.get(context.nettyEventLoop());
+        if (client == null) {
+            client = requestsByLoop.computeIfAbsent(context.nettyEventLoop(),
+                    loop -> vertx.createHttpClient(requestOptions, requestPool));
+            if (closed) {
+                // Shut down while this one was made.
+                client.close();
+            }
+        }
+        return client;
     }
 
     /** Long-lived event streams. */
@@ -280,7 +314,9 @@ public final class UpstreamHttp {
 
     /** Closes both clients and their connections. */
     void shutdown() {
+        closed = true;
         requests.close();
+        requestsByLoop.values().forEach(HttpClient::close);
         streams.close();
     }
 
