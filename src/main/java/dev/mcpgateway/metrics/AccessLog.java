@@ -47,14 +47,27 @@ public class AccessLog {
         if (!enabled()) {
             return;
         }
-        Map<String, String> fields = new LinkedHashMap<>();
-        fields.put("method", method);
-        fields.put("name", name);
-        fields.put("backend", backend);
-        fields.put("session", session);
-        fields.put("principal", principal);
-        fields.put("outcome", outcome);
-        ACCESS.info(format(fields, durationMillis));
+        if (json) {
+            Map<String, String> fields = new LinkedHashMap<>();
+            fields.put("method", method);
+            fields.put("name", name);
+            fields.put("backend", backend);
+            fields.put("session", session);
+            fields.put("principal", principal);
+            fields.put("outcome", outcome);
+            ACCESS.info(format(fields, durationMillis));
+            return;
+        }
+        // The line of every request: built directly, with no map and no format string.
+        StringBuilder out = new StringBuilder(160);
+        field(out, "method", method);
+        field(out, "name", name);
+        field(out, "backend", backend);
+        field(out, "session", session);
+        field(out, "principal", principal);
+        field(out, "outcome", outcome);
+        millis(out.append("duration_ms="), durationMillis);
+        ACCESS.info(out.toString());
     }
 
     String format(Map<String, String> fields, double durationMillis) {
@@ -70,15 +83,47 @@ public class AccessLog {
             }
         }
         StringBuilder out = new StringBuilder(128);
-        fields.forEach((k, v) -> out.append(k).append('=').append(text(v)).append(' '));
-        out.append("duration_ms=").append(String.format(java.util.Locale.ROOT, "%.3f", durationMillis));
+        fields.forEach((k, v) -> field(out, k, v));
+        millis(out.append("duration_ms="), durationMillis);
         return out.toString();
+    }
+
+    private static void field(StringBuilder out, String key, String value) {
+        out.append(key).append('=').append(text(value)).append(' ');
+    }
+
+    /** Milliseconds with three decimals, as {@code %.3f} would write them (half up). */
+    static StringBuilder millis(StringBuilder out, double value) {
+        long micros = Math.round(Math.max(0, value) * 1000);
+        out.append(micros / 1000).append('.');
+        long frac = micros % 1000;
+        if (frac < 100) {
+            out.append('0');
+        }
+        if (frac < 10) {
+            out.append('0');
+        }
+        return out.append(frac);
+    }
+
+    /** Whether a value needs neither escaping nor quotes (the common case: names, ids, outcomes). */
+    private static boolean plain(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c <= 0x20 || c == '=' || c == '"' || c == '\\' || c >= 0x7f) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** A value as one token: control characters escaped, quoted when it holds a space, quote or '='. */
     static String text(String value) {
         if (value == null || value.isEmpty()) {
             return "-";
+        }
+        if (plain(value)) {
+            return value;
         }
         StringBuilder b = new StringBuilder(value.length() + 2);
         boolean quote = false;

@@ -44,6 +44,15 @@ class AccessLogTest {
     }
 
     @Test
+    void durationsHaveThreeDecimals() {
+        assertThat(AccessLog.millis(new StringBuilder(), 1.5)).hasToString("1.500");
+        assertThat(AccessLog.millis(new StringBuilder(), 0.0004)).hasToString("0.000");
+        assertThat(AccessLog.millis(new StringBuilder(), 0.042)).hasToString("0.042");
+        assertThat(AccessLog.millis(new StringBuilder(), 12.3456)).hasToString("12.346");
+        assertThat(AccessLog.millis(new StringBuilder(), 30000.25)).hasToString("30000.250");
+    }
+
+    @Test
     void jsonIsOneObjectPerLine() throws Exception {
         String line = new AccessLog(true).format(fields("x\n{\"forged\":true}\u0000"), 2.25);
         assertThat(line).doesNotContain("\n", "\u0000");
