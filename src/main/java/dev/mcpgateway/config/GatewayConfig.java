@@ -106,7 +106,10 @@ public interface GatewayConfig {
         @WithDefault("60s")
         Duration idleConnectionTimeout();
 
-        /** Most pooled HTTP/1.1 connections to one backend. */
+        /**
+         * Most pooled HTTP/1.1 connections to one backend, split evenly between the event loops (each
+         * loop keeps its own pool, so a call never changes threads).
+         */
         @WithDefault("256")
         int maxConnectionsPerBackend();
 
