@@ -179,6 +179,32 @@ public interface GatewayConfig {
         /** {@code text} (key=value with control characters escaped) or {@code json} (one object per line). */
         @WithDefault("text")
         AccessLogFormat format();
+
+        /**
+         * Where lines go: {@code stdout} writes them to standard output in batches, each starting with
+         * its UTC {@code time}, at most a flush interval after the request (one write for many lines,
+         * no work for another thread per request); {@code log} makes each line a record of the logging
+         * category {@code dev.mcpgateway.access}, so the logging system's handlers and formats apply.
+         */
+        @WithDefault("stdout")
+        AccessLogSink sink();
+
+        /** With {@code sink=stdout}: longest a line waits in the buffer before it is written. */
+        @WithDefault("200ms")
+        Duration flushInterval();
+
+        /**
+         * With {@code sink=stdout}: most bytes of lines held while standard output is slow; lines
+         * beyond it are dropped, and the next write says how many.
+         */
+        @WithDefault("1M")
+        MemorySize bufferSize();
+    }
+
+    /** The choices for {@link AccessLog#sink()}. */
+    enum AccessLogSink {
+        STDOUT,
+        LOG
     }
 
     /** The choices for {@link AccessLog#format()}. */

@@ -1,8 +1,10 @@
 package dev.mcpgateway.metrics;
 
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import jakarta.annotation.PreDestroy;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 
@@ -15,8 +17,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mcpgateway.config.GatewayConfig;
 
 /**
- * One line per MCP request in the category {@code dev.mcpgateway.access}: {@code key=value} text
- * or a JSON object. Values come from clients and upstreams (tool names, ids), so every control
+ * One line per MCP request: {@code key=value} text or a JSON object, on standard output in batches
+ * (each line with its own {@code time}), or as a record of the logging category
+ * {@code dev.mcpgateway.access}; that category's level turns the lines on and off either way. Values come from clients and upstreams (tool names, ids), so every control
  * character is escaped and a text value that could pass for another field is quoted: one request
  * is always exactly one line.
  */
@@ -27,16 +30,36 @@ public class AccessLog {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final boolean json;
+    /** The batched standard output, or null to log each line as a record. */
+    private final BatchedLines stdout;
 
     @Inject
     public AccessLog(GatewayConfig config) {
-        this(config.accessLog().format() == GatewayConfig.AccessLogFormat.JSON);
+        this(config.accessLog().format() == GatewayConfig.AccessLogFormat.JSON,
+                config.accessLog().sink() == GatewayConfig.AccessLogSink.STDOUT
+                        ? new BatchedLines(System.out, config.accessLog().bufferSize().asLongValue(),
+                                config.accessLog().flushInterval(), "access-log-writer")
+                        : null);
     }
 
     AccessLog(boolean json) {
-        this.json = json;
+        this(json, null);
     }
 
+    AccessLog(boolean json, BatchedLines stdout) {
+        this.json = json;
+        this.stdout = stdout;
+    }
+
+    /** Writes the lines still in the buffer. */
+    @PreDestroy
+    void close() {
+        if (stdout != null) {
+            stdout.close();
+        }
+    }
+
+    /** Whether lines are written: the category {@code dev.mcpgateway.access} is at INFO or finer. */
     public boolean enabled() {
         return ACCESS.isInfoEnabled();
     }
@@ -47,27 +70,40 @@ public class AccessLog {
         if (!enabled()) {
             return;
         }
+        // A record of the logging system carries its own time; a line on standard output, its own.
+        String time = stdout == null ? null : Timestamps.utc(Instant.now());
+        String line;
         if (json) {
             Map<String, String> fields = new LinkedHashMap<>();
+            if (time != null) {
+                fields.put("time", time);
+            }
             fields.put("method", method);
             fields.put("name", name);
             fields.put("backend", backend);
             fields.put("session", session);
             fields.put("principal", principal);
             fields.put("outcome", outcome);
-            ACCESS.info(format(fields, durationMillis));
-            return;
+            line = format(fields, durationMillis);
+        } else {
+            // The line of every request: built directly, with no map and no format string.
+            StringBuilder out = new StringBuilder(192);
+            if (time != null) {
+                out.append("time=").append(time).append(' ');
+            }
+            field(out, "method", method);
+            field(out, "name", name);
+            field(out, "backend", backend);
+            field(out, "session", session);
+            field(out, "principal", principal);
+            field(out, "outcome", outcome);
+            line = millis(out.append("duration_ms="), durationMillis).toString();
         }
-        // The line of every request: built directly, with no map and no format string.
-        StringBuilder out = new StringBuilder(160);
-        field(out, "method", method);
-        field(out, "name", name);
-        field(out, "backend", backend);
-        field(out, "session", session);
-        field(out, "principal", principal);
-        field(out, "outcome", outcome);
-        millis(out.append("duration_ms="), durationMillis);
-        ACCESS.info(out.toString());
+        if (stdout != null) {
+            stdout.add(line);
+        } else {
+            ACCESS.info(line);
+        }
     }
 
     String format(Map<String, String> fields, double durationMillis) {
