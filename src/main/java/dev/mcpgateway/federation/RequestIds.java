@@ -42,6 +42,7 @@ final class RequestIds {
     }
 
     private final byte[] key;
+    private final ThreadLocal<Mac> macs = ThreadLocal.withInitial(this::newMac);
 
     @Inject
     RequestIds(GatewayConfig config) {
@@ -97,13 +98,20 @@ final class RequestIds {
     }
 
     private String mac(String clientSession, String body) {
+        // doFinal resets the Mac for the next use, keeping its key.
+        Mac mac = macs.get();
+        mac.update(clientSession.getBytes(StandardCharsets.UTF_8));
+        mac.update((byte) 0);
+        mac.update(body.getBytes(StandardCharsets.UTF_8));
+        return B64.encodeToString(mac.doFinal());
+    }
+
+    /** A keyed Mac for the calling thread: looking one up and keying it costs more than using it. */
+    private Mac newMac() {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(new SecretKeySpec(key, "HmacSHA256"));
-            mac.update(clientSession.getBytes(StandardCharsets.UTF_8));
-            mac.update((byte) 0);
-            mac.update(body.getBytes(StandardCharsets.UTF_8));
-            return B64.encodeToString(mac.doFinal());
+            return mac;
         } catch (NoSuchAlgorithmException | InvalidKeyException e) {
             throw new IllegalStateException("HmacSHA256 unavailable", e);
         }
