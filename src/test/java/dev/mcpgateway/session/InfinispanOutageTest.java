@@ -64,7 +64,7 @@ class InfinispanOutageTest {
             }
         };
         try {
-            InfinispanSessionStore store = new InfinispanSessionStore(() -> client, vertx, Duration.ofMinutes(5), TIMEOUT);
+            InfinispanSessionStore store = new InfinispanSessionStore(() -> client, vertx, Duration.ofMinutes(5), TIMEOUT, 100);
             InfinispanEventLog log = new InfinispanEventLog(() -> client, vertx, 100, Duration.ofMinutes(5), TIMEOUT);
             GatewaySession s = session(newId());
             result(store.put(s));
@@ -83,7 +83,7 @@ class InfinispanOutageTest {
             assertThat(failure(store.get(s.id()))).as("get while down").isNotNull();
             assertThat(failure(log.append(stream, "{}"))).as("append while down").isNotNull();
             // A gateway that starts while the cluster is down.
-            InfinispanSessionStore lateStore = new InfinispanSessionStore(late, vertx, Duration.ofMinutes(5), TIMEOUT);
+            InfinispanSessionStore lateStore = new InfinispanSessionStore(late, vertx, Duration.ofMinutes(5), TIMEOUT, 100);
             assertThat(failure(lateStore.get(s.id()))).as("first get of a store that never connected").isNotNull();
             assertThat(Duration.ofNanos(System.nanoTime() - started)).as("all failed within their timeouts")
                     .isLessThan(TIMEOUT.multipliedBy(6));
