@@ -6,11 +6,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 import org.infinispan.client.hotrod.DataFormat;
@@ -93,7 +95,7 @@ final class InfinispanSessionStore implements SessionStore {
 
     /** Connects now (in the background), so expiry events flow before the first request. */
     Future<Void> connect() {
-        return caches.run(sessions, c -> CompletableFuture.completedFuture((Void) null));
+        return run(c -> CompletableFuture.completedFuture((Void) null));
     }
 
     @Override
@@ -105,7 +107,7 @@ final class InfinispanSessionStore implements SessionStore {
             return Future.succeededFuture(copy.session());
         }
         long stamp = local.stamp();
-        return caches.run(sessions, c -> c.getWithMetadataAsync(id)).map(found -> {
+        return run(c -> c.getWithMetadataAsync(id)).map(found -> {
             if (found == null) {
                 return null;
             }
@@ -136,7 +138,7 @@ final class InfinispanSessionStore implements SessionStore {
         if (now - copy.writtenAt() <= refreshAfterMillis || !refreshing.add(id)) {
             return;
         }
-        caches.run(sessions, c -> c.replaceWithVersionAsync(id, copy.session(), copy.version(), lifespanMillis,
+        run(c -> c.replaceWithVersionAsync(id, copy.session(), copy.version(), lifespanMillis,
                 TimeUnit.MILLISECONDS, -1, TimeUnit.MILLISECONDS)).onComplete(ar -> {
                     refreshing.remove(id);
                     // Refreshed: the copy's version is old. Not refreshed: the entry changed or is gone.
@@ -150,7 +152,7 @@ final class InfinispanSessionStore implements SessionStore {
     @Override
     public Future<Void> put(GatewaySession session) {
         local.invalidate(session.id());
-        return caches.run(sessions,
+        return run(
                 c -> c.putAsync(session.id(), session, lifespanMillis, TimeUnit.MILLISECONDS, -1, TimeUnit.MILLISECONDS))
                 .andThen(ar -> local.invalidate(session.id()))
                 .mapEmpty();
@@ -159,7 +161,7 @@ final class InfinispanSessionStore implements SessionStore {
     @Override
     public Future<Boolean> replace(GatewaySession session) {
         local.invalidate(session.id());
-        return caches.run(sessions, c -> c.withFlags(Flag.FORCE_RETURN_VALUE).replaceAsync(session.id(), session,
+        return run(c -> c.withFlags(Flag.FORCE_RETURN_VALUE).replaceAsync(session.id(), session,
                 lifespanMillis, TimeUnit.MILLISECONDS, -1, TimeUnit.MILLISECONDS))
                 .andThen(ar -> local.invalidate(session.id()))
                 .map(previous -> previous != null);
@@ -167,7 +169,7 @@ final class InfinispanSessionStore implements SessionStore {
 
     @Override
     public Future<GatewaySession> putIfAbsent(GatewaySession session) {
-        return caches.run(sessions, c -> c.withFlags(Flag.FORCE_RETURN_VALUE).putIfAbsentAsync(session.id(), session,
+        return run(c -> c.withFlags(Flag.FORCE_RETURN_VALUE).putIfAbsentAsync(session.id(), session,
                 lifespanMillis, TimeUnit.MILLISECONDS, -1, TimeUnit.MILLISECONDS));
     }
 
@@ -176,14 +178,22 @@ final class InfinispanSessionStore implements SessionStore {
         if (local.get(id, System.currentTimeMillis()) != null) {
             return Future.succeededFuture(true);
         }
-        return caches.run(sessions, c -> c.containsKeyAsync(id));
+        return run(c -> c.containsKeyAsync(id));
     }
 
     @Override
     public Future<GatewaySession> remove(String id) {
         local.invalidate(id);
-        return caches.run(sessions, c -> c.withFlags(Flag.FORCE_RETURN_VALUE).removeAsync(id))
+        return run(c -> c.withFlags(Flag.FORCE_RETURN_VALUE).removeAsync(id))
                 .andThen(ar -> local.invalidate(id));
+    }
+
+    /**
+     * Runs an operation on the sessions cache. A failure (the cluster cannot be reached) drops every
+     * local copy: events may be lost meanwhile, and a cluster restarted whole has lost its sessions.
+     */
+    private <T> Future<T> run(Function<RemoteCache<String, GatewaySession>, CompletionStage<T>> op) {
+        return caches.run(sessions, op).onFailure(t -> local.clear());
     }
 
     /** How many sessions this replica holds a local copy of. */
@@ -196,7 +206,7 @@ final class InfinispanSessionStore implements SessionStore {
     public long size() {
         if (!sizing && System.currentTimeMillis() - sizeAt > SIZE_REFRESH_MILLIS) {
             sizing = true;
-            caches.run(sessions, RemoteCache::sizeAsync).onComplete(ar -> {
+            run(RemoteCache::sizeAsync).onComplete(ar -> {
                 if (ar.succeeded()) {
                     size.set(ar.result());
                 }

@@ -73,6 +73,11 @@ class InfinispanOutageTest {
             List<StoredEvent> seen = new CopyOnWriteArrayList<>();
             log.subscribe(stream, seen::add);
 
+            // A session this replica serves from its local copy.
+            GatewaySession held = session(newId());
+            result(store.put(held));
+            assertThat(result(store.get(held.id()))).isEqualTo(held);
+
             node.stop(0);
             // A stream subscribed to while the cluster is down: the listener for both registers once it is back.
             String other = EventLogContract.newStream();
@@ -95,6 +100,8 @@ class InfinispanOutageTest {
                     .until(() -> result(store.put(s)) == null && s.equals(result(store.get(s.id()))));
             await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
                     .until(() -> s.equals(result(lateStore.get(s.id()))));
+            assertThat(result(store.get(held.id()))).as("a local copy does not outlive the restarted cluster's data")
+                    .isNull();
             result(log.open(stream, s.id()));
             // The stream listener registers again on its own (the client retries every 5 s).
             await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1))
