@@ -10,6 +10,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -29,6 +30,8 @@ import org.infinispan.client.hotrod.event.ClientCacheEntryCustomEvent;
 import org.infinispan.client.hotrod.event.ClientCacheEntryModifiedEvent;
 import org.infinispan.client.hotrod.event.ClientCacheEntryRemovedEvent;
 import org.infinispan.client.hotrod.event.ClientCacheFailoverEvent;
+import org.infinispan.client.hotrod.event.impl.ClientListenerNotifier;
+import org.infinispan.client.hotrod.impl.InternalRemoteCache;
 import org.infinispan.commons.io.UnsignedNumeric;
 import org.jboss.logging.Logger;
 
@@ -61,6 +64,9 @@ final class InfinispanSessionStore implements SessionStore {
     /** How old {@link #size()} may be before it is refreshed (in the background). */
     private static final long SIZE_REFRESH_MILLIS = 5000;
 
+    /** How often to check whether the listener is registered again after a failover. */
+    private static final long RELISTEN_CHECK_MILLIS = 500;
+
     private final InfinispanCaches caches;
     private final InfinispanCaches.Connection<RemoteCache<String, GatewaySession>> sessions;
     private final long idleMillis;
@@ -69,6 +75,9 @@ final class InfinispanSessionStore implements SessionStore {
     /** The lifespan of every entry. */
     private final long lifespanMillis;
     private final LocalSessions local;
+    private final ChangeListener changeListener = new ChangeListener();
+    /** Whether a timer checks that the listener is registered again after a failover. */
+    private final AtomicBoolean relistening = new AtomicBoolean();
     private final Set<String> refreshing = ConcurrentHashMap.newKeySet();
     private final List<Consumer<GatewaySession>> expiryListeners = new CopyOnWriteArrayList<>();
     private final AtomicLong size = new AtomicLong();
@@ -82,11 +91,13 @@ final class InfinispanSessionStore implements SessionStore {
         this.refreshAfterMillis = idleMillis / 4;
         this.lifespanMillis = idleMillis + refreshAfterMillis;
         this.local = new LocalSessions(maxLocalCopies);
+        // Trusted once the listener is registered.
+        local.distrust();
         this.sessions = caches.connection("session store", () -> {
             RemoteCache<String, GatewaySession> cache = caches.cacheBlocking(InfinispanCaches.SESSIONS);
-            // Copies kept before this connection may have missed events.
-            local.clear();
-            cache.addClientListener(new ChangeListener());
+            cache.addClientListener(changeListener);
+            // Copies kept before the listener was registered may have missed events.
+            local.trust();
             // The converter parameter asks the server to include the expired value in the event.
             cache.addClientListener(new ExpiryListener(cache.getDataFormat()), null, new Object[]{Boolean.TRUE});
             return cache;
@@ -253,10 +264,43 @@ final class InfinispanSessionStore implements SessionStore {
 
         @ClientCacheFailover
         public void onFailover(ClientCacheFailoverEvent event) {
-            LOG.debugf("The %s listener failed over: dropping %d local session copies", InfinispanCaches.SESSIONS,
-                    local.size());
-            local.clear();
+            LOG.debugf("The %s listener lost its server: sessions are read from the cluster until it is registered again",
+                    InfinispanCaches.SESSIONS);
+            local.distrust();
+            awaitListener();
         }
+    }
+
+    /**
+     * After a failover the client registers the listener again on a live server (at once, or every
+     * few seconds while the whole cluster is down); copies are kept again once it is registered.
+     */
+    private void awaitListener() {
+        if (!relistening.compareAndSet(false, true)) {
+            return;
+        }
+        long since = System.currentTimeMillis();
+        caches.vertx().setPeriodic(RELISTEN_CHECK_MILLIS, id -> sessions.get().thenAccept(cache -> {
+            if (listening(cache, since) && relistening.compareAndSet(true, false)) {
+                caches.vertx().cancelTimer(id);
+                local.trust();
+                LOG.debugf("The %s listener is registered again", InfinispanCaches.SESSIONS);
+            }
+        }));
+    }
+
+    /**
+     * Whether the change listener is registered (again) on a live server. The client's listener
+     * registry is not public API: a client without it is trusted two of its reconnection periods
+     * after the failover.
+     */
+    private boolean listening(RemoteCache<String, GatewaySession> cache, long failedOverAt) {
+        if (cache instanceof InternalRemoteCache<?, ?> internal) {
+            ClientListenerNotifier notifier = internal.getListenerNotifier();
+            byte[] id = notifier.findListenerId(changeListener);
+            return id != null && notifier.isListenerConnected(id);
+        }
+        return System.currentTimeMillis() - failedOverAt > 2 * ClientListenerNotifier.RECONNECT_PERIOD;
     }
 
     /**

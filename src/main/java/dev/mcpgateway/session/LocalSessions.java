@@ -27,6 +27,8 @@ final class LocalSessions {
 
     private final int maxEntries;
     private final LinkedHashMap<String, Copy> copies;
+    /** False while events may be missed (the listener is not registered): no copies then. Guarded by {@code this}. */
+    private boolean trusted = true;
     /** Counts invalidations; a read records it before asking the server. Guarded by {@code this}. */
     private long invalidations;
 
@@ -42,7 +44,7 @@ final class LocalSessions {
 
     /** The copy of a session, or null when there is none or its lifespan has ended at {@code now}. */
     synchronized Copy get(String id, long now) {
-        Copy c = copies.get(id);
+        Copy c = trusted ? copies.get(id) : null;
         if (c != null && now >= c.expiresAt()) {
             copies.remove(id);
             return null;
@@ -57,7 +59,7 @@ final class LocalSessions {
 
     /** Keeps a copy read from the server, unless something was invalidated since {@code stamp}. */
     synchronized void keep(String id, Copy copy, long stamp) {
-        if (maxEntries > 0 && stamp == invalidations) {
+        if (maxEntries > 0 && trusted && stamp == invalidations) {
             copies.put(id, copy);
         }
     }
@@ -72,6 +74,25 @@ final class LocalSessions {
     synchronized void clear() {
         invalidations++;
         copies.clear();
+    }
+
+    /**
+     * Drops every copy and keeps none until {@link #trust}: the events that would invalidate them
+     * may be missed (the listener lost its server).
+     */
+    synchronized void distrust() {
+        clear();
+        trusted = false;
+    }
+
+    /** Keeps copies again (the listener hears again). */
+    synchronized void trust() {
+        clear();
+        trusted = true;
+    }
+
+    synchronized boolean trusted() {
+        return trusted;
     }
 
     synchronized int size() {
