@@ -281,10 +281,15 @@ final class InfinispanSessionStore implements SessionStore {
         }
         long since = System.currentTimeMillis();
         caches.vertx().setPeriodic(RELISTEN_CHECK_MILLIS, id -> sessions.get().thenAccept(cache -> {
-            if (listening(cache, since) && relistening.compareAndSet(true, false)) {
+            // A failover after this read keeps the copies distrusted, and the timer running.
+            long distrusts = local.distrusts();
+            if (listening(cache, since) && local.trust(distrusts)) {
                 caches.vertx().cancelTimer(id);
-                local.trust();
+                relistening.set(false);
                 LOG.debugf("The %s listener is registered again", InfinispanCaches.SESSIONS);
+                if (!local.trusted()) {
+                    awaitListener();
+                }
             }
         }));
     }

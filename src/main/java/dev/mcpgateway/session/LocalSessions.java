@@ -29,6 +29,8 @@ final class LocalSessions {
     private final LinkedHashMap<String, Copy> copies;
     /** False while events may be missed (the listener is not registered): no copies then. Guarded by {@code this}. */
     private boolean trusted = true;
+    /** How often {@link #distrust} was called. Guarded by {@code this}. */
+    private long distrusts;
     /** Counts invalidations; a read records it before asking the server. Guarded by {@code this}. */
     private long invalidations;
 
@@ -80,15 +82,31 @@ final class LocalSessions {
      * Drops every copy and keeps none until {@link #trust}: the events that would invalidate them
      * may be missed (the listener lost its server).
      */
-    synchronized void distrust() {
+    synchronized long distrust() {
         clear();
         trusted = false;
+        return ++distrusts;
     }
 
     /** Keeps copies again (the listener hears again). */
     synchronized void trust() {
         clear();
         trusted = true;
+    }
+
+    /**
+     * Keeps copies again unless {@link #distrust} was called since {@code distrusts} was read (the
+     * listener lost its server again meanwhile); answers whether it trusts now.
+     */
+    synchronized boolean trust(long distrusts) {
+        if (distrusts == this.distrusts) {
+            trust();
+        }
+        return trusted;
+    }
+
+    synchronized long distrusts() {
+        return distrusts;
     }
 
     synchronized boolean trusted() {

@@ -67,4 +67,16 @@ class LocalSessionsTest {
         local.keep("b", copy("b", 1000), local.stamp());
         assertThat(local.get("b", 0)).isNotNull();
     }
+
+    @Test
+    void aFailoverDuringTheCheckThatTheListenerIsBackKeepsDistrust() {
+        LocalSessions local = new LocalSessions(10);
+        local.distrust();
+        long seen = local.distrusts();
+        // The listener lost its server again after the check read the count.
+        local.distrust();
+        assertThat(local.trust(seen)).isFalse();
+        assertThat(local.trusted()).isFalse();
+        assertThat(local.trust(local.distrusts())).isTrue();
+    }
 }
