@@ -41,6 +41,15 @@ public interface GatewayConfig {
     @WithDefault("30m")
     Duration sessionIdleTimeout();
 
+    /**
+     * With the Infinispan store: most sessions each replica keeps a local copy of, so serving a request
+     * needs no round trip to Infinispan; the least recently used copies are dropped first. A copy is
+     * dropped when the cluster reports its session changed, ended or expired. 0 keeps no copies (every
+     * request reads the session from Infinispan).
+     */
+    @WithDefault("10000")
+    int sessionCacheMaxEntries();
+
     /** Largest request body accepted on the MCP endpoint; larger ones get HTTP 413. */
     @WithDefault("4M")
     MemorySize maxBodySize();

@@ -145,7 +145,7 @@ class NamedRequests {
             }
         }
         return Future.join(sent)
-                .transform(ignored -> store.put(session.withLogLevel(level)))
+                .transform(ignored -> store.replace(session.withLogLevel(level)))
                 .map(v -> JsonRpcResponse.result(request.id(), JSON.objectNode()));
     }
 

@@ -300,7 +300,7 @@ class SessionOpener {
                 return Future.succeededFuture(session);
             }
             GatewaySession grown = session.withUpstreams(upstreams);
-            return store.put(grown).map(v -> grown).otherwise(grown);
+            return store.replace(grown).map(v -> grown).otherwise(grown);
         });
     }
 
@@ -310,7 +310,7 @@ class SessionOpener {
                 owner(session.id(), principal)).compose(fresh -> {
                     Map<String, UpstreamSession> upstreams = new LinkedHashMap<>(session.upstreams());
                     upstreams.put(client.name(), fresh);
-                    return store.put(session.withUpstreams(upstreams)).map(v -> fresh);
+                    return store.replace(session.withUpstreams(upstreams)).map(v -> fresh);
                 });
     }
 

@@ -63,6 +63,14 @@ public final class InMemorySessionStore implements SessionStore {
     }
 
     @Override
+    public Future<Boolean> replace(GatewaySession session) {
+        long now = clock.getAsLong();
+        Entry replaced = sessions.computeIfPresent(session.id(),
+                (id, e) -> now - e.lastAccess > idleMillis ? e : new Entry(session, now));
+        return Future.succeededFuture(replaced != null && replaced.session == session);
+    }
+
+    @Override
     public Future<GatewaySession> putIfAbsent(GatewaySession session) {
         long now = clock.getAsLong();
         Entry mine = new Entry(session, now);

@@ -47,7 +47,8 @@ final class InfinispanCaches {
 
     /**
      * Definitions used when the cluster lacks a cache; the same as infinispan/conf/infinispan.xml.
-     * Entries get their max-idle from the gateway (the session idle timeout).
+     * Entries get their expiry from the gateway (from the session idle timeout: a lifespan for sessions,
+     * max-idle for the others).
      */
     private static final String CACHE_CONFIG = """
             <distributed-cache owners="2" mode="SYNC" statistics="true">

@@ -17,6 +17,12 @@ public interface SessionStore {
     Future<Void> put(GatewaySession session);
 
     /**
+     * Replaces a live session with a changed copy; answers false, storing nothing, when it is gone
+     * (ended or expired), so a change racing with a DELETE never brings the session back.
+     */
+    Future<Boolean> replace(GatewaySession session);
+
+    /**
      * Stores a session unless one with its id exists; answers the one already stored, or null when
      * this one was stored. Two replicas opening the same shared session at once keep one.
      */

@@ -29,7 +29,7 @@ public class SessionStoreProducer {
     SessionStore sessionStore(GatewayConfig config, Vertx vertx, Instance<RemoteCacheManager> infinispan) {
         if (config.store() == StoreKind.INFINISPAN) {
             InfinispanSessionStore store = new InfinispanSessionStore(infinispan::get, vertx, config.sessionIdleTimeout(),
-                    InfinispanCaches.DEFAULT_OPERATION_TIMEOUT);
+                    InfinispanCaches.DEFAULT_OPERATION_TIMEOUT, config.sessionCacheMaxEntries());
             store.connect();
             return store;
         }

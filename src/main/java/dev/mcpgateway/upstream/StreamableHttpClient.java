@@ -362,7 +362,9 @@ final class StreamableHttpClient implements UpstreamClient {
                         deliver(m, request, sink, result);
                     }
                 }
-                result.tryFail(UpstreamErrors.unavailable(config.name(), "its reply held no response to the request"));
+                if (!result.future().isComplete()) {
+                    result.tryFail(UpstreamErrors.unavailable(config.name(), "its reply held no response to the request"));
+                }
             } catch (JsonRpcException e) {
                 result.tryFail(UpstreamErrors.unavailable(config.name(), "it answered something that is not JSON-RPC"));
             }

@@ -64,7 +64,7 @@ class InfinispanOutageTest {
             }
         };
         try {
-            InfinispanSessionStore store = new InfinispanSessionStore(() -> client, vertx, Duration.ofMinutes(5), TIMEOUT);
+            InfinispanSessionStore store = new InfinispanSessionStore(() -> client, vertx, Duration.ofMinutes(5), TIMEOUT, 100);
             InfinispanEventLog log = new InfinispanEventLog(() -> client, vertx, 100, Duration.ofMinutes(5), TIMEOUT);
             GatewaySession s = session(newId());
             result(store.put(s));
@@ -73,6 +73,11 @@ class InfinispanOutageTest {
             List<StoredEvent> seen = new CopyOnWriteArrayList<>();
             log.subscribe(stream, seen::add);
 
+            // A session this replica serves from its local copy.
+            GatewaySession held = session(newId());
+            result(store.put(held));
+            assertThat(result(store.get(held.id()))).isEqualTo(held);
+
             node.stop(0);
             // A stream subscribed to while the cluster is down: the listener for both registers once it is back.
             String other = EventLogContract.newStream();
@@ -80,10 +85,13 @@ class InfinispanOutageTest {
             log.subscribe(other, seenOther::add);
 
             long started = System.nanoTime();
+            // No copy is trusted while the listener that would invalidate it has no server (the client
+            // tells the listener at once when its connection closes).
+            await().atMost(Duration.ofSeconds(5)).until(() -> failure(store.get(held.id())) != null);
             assertThat(failure(store.get(s.id()))).as("get while down").isNotNull();
             assertThat(failure(log.append(stream, "{}"))).as("append while down").isNotNull();
             // A gateway that starts while the cluster is down.
-            InfinispanSessionStore lateStore = new InfinispanSessionStore(late, vertx, Duration.ofMinutes(5), TIMEOUT);
+            InfinispanSessionStore lateStore = new InfinispanSessionStore(late, vertx, Duration.ofMinutes(5), TIMEOUT, 100);
             assertThat(failure(lateStore.get(s.id()))).as("first get of a store that never connected").isNotNull();
             assertThat(Duration.ofNanos(System.nanoTime() - started)).as("all failed within their timeouts")
                     .isLessThan(TIMEOUT.multipliedBy(6));
@@ -95,6 +103,8 @@ class InfinispanOutageTest {
                     .until(() -> result(store.put(s)) == null && s.equals(result(store.get(s.id()))));
             await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
                     .until(() -> s.equals(result(lateStore.get(s.id()))));
+            assertThat(result(store.get(held.id()))).as("a local copy does not outlive the restarted cluster's data")
+                    .isNull();
             result(log.open(stream, s.id()));
             // The stream listener registers again on its own (the client retries every 5 s).
             await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1))

@@ -2,8 +2,11 @@ package dev.mcpgateway.session;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.notNullValue;
+
+import java.time.Duration;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -74,5 +77,13 @@ class InfinispanStoreWiringTest {
                 .header("Mcp-Session-Id", id).header("MCP-Protocol-Version", "2025-06-18")
                 .body("{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\"}").post()
                 .then().statusCode(200).body("result.tools", notNullValue());
+
+        // Ended through another client (another replica): the gateway stops serving its local copy.
+        try (RemoteCacheManager other = InfinispanServers.shared().client()) {
+            other.<String, GatewaySession>getCache(InfinispanCaches.SESSIONS).remove(id);
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> given().basePath("/mcp").header("Accept", ACCEPT)
+                .contentType(ContentType.JSON).header("Mcp-Session-Id", id).header("MCP-Protocol-Version", "2025-06-18")
+                .body("{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"ping\"}").post().statusCode() == 404);
     }
 }

@@ -93,6 +93,19 @@ abstract class SessionStoreContract {
     }
 
     @Test
+    void replaceChangesALiveSessionAndNeverBringsBackARemovedOne() {
+        SessionStore store = store();
+        GatewaySession s = session(newId());
+        result(store.put(s));
+        assertThat(result(store.replace(s.withLogLevel("debug")))).isTrue();
+        assertThat(result(store.get(s.id())).logLevel()).isEqualTo("debug");
+        result(store.remove(s.id()));
+        assertThat(result(store.replace(s.withLogLevel("info")))).isFalse();
+        assertThat(result(store.get(s.id()))).isNull();
+        assertThat(result(store.replace(session(newId())))).as("never stored").isFalse();
+    }
+
+    @Test
     void putIfAbsentKeepsTheFirstSession() {
         SessionStore store = store();
         GatewaySession first = session(newId());
