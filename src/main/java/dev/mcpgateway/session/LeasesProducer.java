@@ -18,8 +18,7 @@ public class LeasesProducer {
     Leases leases(GatewayConfig config, Vertx vertx, Instance<RemoteCacheManager> infinispan) {
         if (config.store() == StoreKind.INFINISPAN) {
             // Looked up only here: with the memory store the Infinispan client is never created.
-            return new InfinispanLeases(infinispan::get, vertx, config.sessionIdleTimeout(),
-                    InfinispanCaches.DEFAULT_OPERATION_TIMEOUT);
+            return new InfinispanLeases(infinispan::get, vertx, InfinispanCaches.DEFAULT_OPERATION_TIMEOUT);
         }
         return new InMemoryLeases();
     }
