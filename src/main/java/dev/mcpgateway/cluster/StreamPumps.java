@@ -87,7 +87,12 @@ public class StreamPumps {
      * it should look up the current route.
      */
     public void readerAttached(String sessionId, String streamId, String route, Source source) {
+        boolean first = claims.isEmpty();
         Claim claim = claims.computeIfAbsent(sessionId, id -> new Claim(id, streamId, route, source));
+        if (first) {
+            // The heartbeat runs while this replica has claims: record it before the first lease is taken.
+            beat();
+        }
         claim.run(claim::attached);
     }
 
@@ -132,10 +137,14 @@ public class StreamPumps {
     }
 
     /**
-     * This replica's heartbeat, and one check of the replicas that hold sessions this replica stands
-     * by for: a claim whose holder is no longer alive takes over at once.
+     * This replica's heartbeat (while it has claims: a replica that pumps nothing need not be
+     * watched), and one check of the replicas that hold sessions this replica stands by for: a claim
+     * whose holder is no longer alive takes over at once.
      */
     private void beat() {
+        if (claims.isEmpty()) {
+            return;
+        }
         leases.heartbeat(replicaId, config.replicaHeartbeatTimeout())
                 .onFailure(t -> LOG.debugf("Cannot record this replica's heartbeat: %s", t.getMessage()));
         Set<String> holders = new HashSet<>();
@@ -178,7 +187,7 @@ public class StreamPumps {
         final String key;
         final Context context;
         final long timer;
-        UpstreamPump pump;
+        volatile UpstreamPump pump;
         /** The writer id of the pump being started or running; null when there is none. */
         String writer;
         boolean takingOver;
@@ -252,6 +261,9 @@ public class StreamPumps {
                 LOG.infof("Another replica pumps the streams of session %s now", sessionId);
                 stop();
             }
+            if (!holder.equals(standingBy)) {
+                LOG.debugf("Replica %s pumps the streams of session %s: this one stands by", holder, sessionId);
+            }
             standingBy = holder;
             // Rather than wait for the next heartbeat check: a reader that just arrived here often
             // comes from the replica that died.
@@ -308,6 +320,7 @@ public class StreamPumps {
                 writer = null;
                 LOG.warnf("Cannot open the upstream streams of session %s: %s", sessionId, p.cause().getMessage());
             } else {
+                LOG.debugf("This replica pumps the streams of session %s", sessionId);
                 pump = p.result();
             }
         }

@@ -54,6 +54,9 @@ final class InfinispanEventLog implements EventLog {
 
     private static final Logger LOG = Logger.getLogger(InfinispanEventLog.class);
 
+    /** While no listener covers a new subscription's stream yet, how often it is read from the log. */
+    private static final long UNCOVERED_POLL_MILLIS = 100;
+
     /** After a failed read-back of a newly covered stream, when to try again. */
     private static final long READ_BACK_RETRY_MILLIS = 1000;
 
@@ -236,12 +239,17 @@ final class InfinispanEventLog implements EventLog {
         });
         if (made[0] != null) {
             Subscribers subs = made[0];
+            boolean live;
             synchronized (subs) {
                 // A listener that already hears the stream delivers from its next change on; otherwise
                 // the stream is read back once one does (settle).
                 subs.live = listeners.covers(streamId);
+                live = subs.live;
             }
             listeners.tailedStreamsChanged();
+            if (!live) {
+                pollUncovered(streamId, subs);
+            }
         }
         if (!connection.connected()) {
             connect().onFailure(t -> LOG.warnf("Subscription to stream %s may miss events: %s", streamId, t.getMessage()));
@@ -311,6 +319,37 @@ final class InfinispanEventLog implements EventLog {
         }
         mine.onComplete(ar -> queues.remove(streamId, mine));
         return mine;
+    }
+
+    /**
+     * Until a listener covers a new subscription's stream (registering one may take a while, e.g.
+     * on a replica that just started), reads the stream from the log every
+     * {@link #UNCOVERED_POLL_MILLIS} and hands out what is new, so its subscribers do not wait for
+     * the listener.
+     */
+    private void pollUncovered(String streamId, Subscribers subs) {
+        caches.vertx().setTimer(UNCOVERED_POLL_MILLIS, id -> {
+            long after;
+            synchronized (subs) {
+                if (subs.live || subscribers.get(streamId) != subs) {
+                    return;
+                }
+                after = Math.max(0, subs.delivered);
+            }
+            readAfter(streamId, after).onComplete(ar -> {
+                synchronized (subs) {
+                    if (ar.succeeded() && !subs.live && subscribers.get(streamId) == subs) {
+                        for (StoredEvent e : ar.result()) {
+                            if (e.seq() > subs.delivered) {
+                                subs.delivered = e.seq();
+                                deliver(streamId, subs, e);
+                            }
+                        }
+                    }
+                }
+                pollUncovered(streamId, subs);
+            });
+        });
     }
 
     /** Every subscribed stream that a listener covers now and that is not yet live catches up. */
