@@ -19,6 +19,7 @@ import dev.mcpgateway.config.GatewayConfig;
 import dev.mcpgateway.session.EventLog;
 import dev.mcpgateway.session.Leases;
 import dev.mcpgateway.session.StreamFencedException;
+import io.quarkus.runtime.Startup;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -40,6 +41,7 @@ import io.vertx.core.Vertx;
  * reader for {@code mcp-gateway.limits.unread-stream-timeout}, it stops pumping and lets the lease
  * go, so a session nobody reads holds no upstream streams.
  */
+@Startup
 @ApplicationScoped
 public class StreamPumps {
 
@@ -318,7 +320,8 @@ public class StreamPumps {
             }
             if (p.failed()) {
                 writer = null;
-                LOG.warnf("Cannot open the upstream streams of session %s: %s", sessionId, p.cause().getMessage());
+                endIfGone(() -> LOG.warnf("Cannot open the upstream streams of session %s: %s", sessionId,
+                        p.cause().getMessage()));
             } else {
                 LOG.debugf("This replica pumps the streams of session %s", sessionId);
                 pump = p.result();
@@ -334,13 +337,26 @@ public class StreamPumps {
             if (!mine.equals(writer)) {
                 return;
             }
+            stop();
             if (t instanceof StreamFencedException) {
                 LOG.infof("Another replica pumps the streams of session %s now", sessionId);
             } else {
-                LOG.warnf("Cannot append an event of session %s (its upstream streams restart): %s", sessionId,
-                        t.getMessage());
+                endIfGone(() -> LOG.warnf("Cannot append an event of session %s (its upstream streams restart): %s",
+                        sessionId, t.getMessage()));
             }
-            stop();
+        }
+
+        /** The session's stream is gone (the session ended, perhaps on another replica): so is this claim. */
+        private void endIfGone(Runnable otherwise) {
+            log.owner(streamId).onComplete(ar -> run(() -> {
+                if (ar.succeeded() && ar.result() == null) {
+                    LOG.debugf("The stream of session %s is gone: its upstream streams stop", sessionId);
+                    claims.remove(sessionId, this);
+                    close();
+                } else {
+                    otherwise.run();
+                }
+            }));
         }
 
         private void stop() {

@@ -37,6 +37,11 @@ final class InfinispanLeases implements Leases {
         this.leases = caches.connection("leases", () -> caches.cacheBlocking(InfinispanCaches.LEASES));
     }
 
+    /** Connects now (in the background), so the first operations do not wait for it. */
+    Future<Void> connect() {
+        return caches.run(leases, c -> CompletableFuture.completedFuture((Void) null));
+    }
+
     @Override
     public Future<String> acquire(String key, String owner, Duration ttl) {
         return caches.run(leases, c -> acquire(c, leaseKey(key), owner, ttl.toMillis(), 1));
