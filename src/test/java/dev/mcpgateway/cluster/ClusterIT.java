@@ -72,7 +72,7 @@ class ClusterIT {
         infinispan = InfinispanServers.start("cit", 2);
         int upstreamPort = NodePeers.freePort();
         upstream = NodePeers.startEverythingHttp(upstreamPort);
-        ticker = new TickingUpstream(20);
+        ticker = new TickingUpstream(50);
         config = work.resolve("mcp-servers.json");
         List<String> stdio = NodePeers.everythingStdioCommand();
         Files.writeString(config, """
