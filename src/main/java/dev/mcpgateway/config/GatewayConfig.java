@@ -87,11 +87,29 @@ public interface GatewayConfig {
     Duration sseRetry();
 
     /**
-     * How long a replica's claim to pump a session's upstream streams lasts without renewal; when
-     * the replica dies, another one takes over after at most this long.
+     * How long a replica's claim to pump a session's upstream streams lasts without renewal. A
+     * replica that dies is noticed sooner by its heartbeat ({@code replica-heartbeat-timeout}); this
+     * is the bound when a replica lives on but stops renewing.
      */
     @WithDefault("6s")
     Duration streamLease();
+
+    /**
+     * How often each replica records in the store that it is alive (one small entry per replica,
+     * whatever the number of sessions), and how often a replica that serves a reader of a session
+     * pumped elsewhere checks that the pumping replica is alive.
+     */
+    @WithDefault("100ms")
+    Duration replicaHeartbeat();
+
+    /**
+     * A replica whose last heartbeat is older than this counts as dead: replicas serving readers of
+     * the sessions it pumped take their streams over at once, without waiting for the stream leases
+     * to lapse. A replica stalled for longer (a long GC pause) loses its streams too, and stops
+     * copying them as soon as it notices: nothing is lost or copied twice.
+     */
+    @WithDefault("500ms")
+    Duration replicaHeartbeatTimeout();
 
     /**
      * When set, every MCP response carries it in a {@code Mcp-Gateway-Replica} header, so an

@@ -13,4 +13,12 @@ public interface ClientSink {
     };
 
     void send(JsonRpcMessage message);
+
+    /**
+     * A message copied from a backend's event stream, with the upstream's id of its event (null when
+     * the upstream gave none), so whoever stores it can record where to resume that backend.
+     */
+    default void send(JsonRpcMessage message, String backend, String upstreamEventId) {
+        send(message);
+    }
 }

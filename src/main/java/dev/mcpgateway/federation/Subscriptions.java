@@ -62,8 +62,22 @@ class Subscriptions {
             }
             names.add(u.backend());
             // No caller here (a successor replica may pump): tokens the gateway obtains for itself still apply.
+            UpstreamSink toClient = new UpstreamSink() {
+                @Override
+                public void onMessage(JsonRpcMessage message) {
+                    onMessage(message, null);
+                }
+
+                @Override
+                public void onMessage(JsonRpcMessage message, String upstreamEventId) {
+                    JsonRpcMessage rewritten = messages.rewrite(route, session, u, message);
+                    if (rewritten != null) {
+                        sink.send(rewritten, u.backend(), upstreamEventId);
+                    }
+                }
+            };
             opened.add(credentials.headers(route.config(), c.config(), Principal.ANONYMOUS)
-                    .compose(h -> c.listen(u, resume.get(u.backend()), messages.toClient(route, session, u, sink), h))
+                    .compose(h -> c.listen(u, resume.get(u.backend()), toClient, h))
                     .onFailure(t -> LOG.infof("Backend %s offers no stream for session %s: %s", u.backend(), session.id(),
                             t.getMessage())));
         }
@@ -74,23 +88,7 @@ class Subscriptions {
                     handles.put(names.get(i), opened.get(i).result());
                 }
             }
-            return Future.succeededFuture(new McpRouter.Pump() {
-                @Override
-                public Map<String, String> lastEventIds() {
-                    Map<String, String> ids = new LinkedHashMap<>();
-                    handles.forEach((b, l) -> {
-                        if (l.lastEventId() != null) {
-                            ids.put(b, l.lastEventId());
-                        }
-                    });
-                    return ids;
-                }
-
-                @Override
-                public void close() {
-                    handles.values().forEach(UpstreamListener::close);
-                }
-            });
+            return Future.succeededFuture((McpRouter.Pump) () -> handles.values().forEach(UpstreamListener::close));
         });
     }
 
@@ -133,17 +131,7 @@ class Subscriptions {
         return Future.join(opened).transform(ignored -> {
             List<Runnable> closers = new ArrayList<>();
             opened.stream().filter(Future::succeeded).forEach(f -> closers.add(f.result()));
-            return Future.succeededFuture(new McpRouter.Pump() {
-                @Override
-                public Map<String, String> lastEventIds() {
-                    return Map.of();
-                }
-
-                @Override
-                public void close() {
-                    closers.forEach(Runnable::run);
-                }
-            });
+            return Future.succeededFuture((McpRouter.Pump) () -> closers.forEach(Runnable::run));
         });
     }
 

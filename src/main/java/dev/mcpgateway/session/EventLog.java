@@ -1,6 +1,7 @@
 package dev.mcpgateway.session;
 
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 
 import io.vertx.core.Future;
@@ -25,6 +26,22 @@ public interface EventLog {
      */
     Future<Long> append(String streamId, String data);
 
+    /**
+     * Appends an event copied from a source (an upstream's stream) and records the source's id of
+     * that event as the source's position, in one atomic step; but only while {@code origin.writer()}
+     * is the stream's writer (see {@link #fence}): otherwise it fails with
+     * {@link StreamFencedException} and appends nothing.
+     */
+    Future<Long> append(String streamId, String data, Origin origin);
+
+    /**
+     * Makes {@code writer} the only writer whose {@link #append(String, String, Origin)} the stream
+     * accepts from now on, shutting out the one before (which may still be running), and answers,
+     * per source, the source's id of the last event appended from it: where to resume each source
+     * so that no event is appended twice or skipped. Fails when the stream is unknown.
+     */
+    Future<Map<String, String>> fence(String streamId, String writer);
+
     /** Events of the stream with a sequence number greater than {@code afterSeq}, in order. */
     Future<List<StoredEvent>> readAfter(String streamId, long afterSeq);
 
@@ -42,6 +59,14 @@ public interface EventLog {
 
     /** Removes the stream and its events. */
     Future<Void> remove(String streamId);
+
+    /**
+     * Where a copied event comes from: the writer copying it (see {@link #fence}), the source (e.g.
+     * a backend's name) and the source's id of the event (null when the source gave none: the
+     * source's position then stays as it was).
+     */
+    record Origin(String writer, String source, String eventId) {
+    }
 
     /** One event of a stream. {@code data} is the serialized JSON-RPC message. */
     record StoredEvent(String streamId, long seq, String data) {

@@ -3,6 +3,7 @@ package dev.mcpgateway.session;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -25,6 +26,8 @@ public final class InMemoryEventLog implements EventLog {
         final List<Consumer<StoredEvent>> listeners = new CopyOnWriteArrayList<>();
         long lastSeq;
         boolean complete;
+        String writer;
+        final Map<String, String> positions = new LinkedHashMap<>();
         volatile long lastAccess;
 
         Stream(String sessionId, long now) {
@@ -62,12 +65,25 @@ public final class InMemoryEventLog implements EventLog {
 
     @Override
     public Future<Long> append(String streamId, String data) {
+        return append(streamId, data, null);
+    }
+
+    @Override
+    public Future<Long> append(String streamId, String data, Origin origin) {
         Stream s = live(streamId);
         if (s == null) {
             return Future.failedFuture(new IllegalStateException("unknown stream " + streamId));
         }
         StoredEvent event;
         synchronized (s) {
+            if (origin != null) {
+                if (!origin.writer().equals(s.writer)) {
+                    return Future.failedFuture(new StreamFencedException(streamId));
+                }
+                if (origin.eventId() != null) {
+                    s.positions.put(origin.source(), origin.eventId());
+                }
+            }
             event = new StoredEvent(streamId, ++s.lastSeq, data);
             s.events.addLast(event);
             while (s.events.size() > maxEventsPerStream) {
@@ -82,6 +98,18 @@ public final class InMemoryEventLog implements EventLog {
             }
         }
         return Future.succeededFuture(event.seq());
+    }
+
+    @Override
+    public Future<Map<String, String>> fence(String streamId, String writer) {
+        Stream s = live(streamId);
+        if (s == null) {
+            return Future.failedFuture(new IllegalStateException("unknown stream " + streamId));
+        }
+        synchronized (s) {
+            s.writer = writer;
+            return Future.succeededFuture(Map.copyOf(s.positions));
+        }
     }
 
     @Override

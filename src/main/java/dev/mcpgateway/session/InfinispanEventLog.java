@@ -8,14 +8,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
-import org.infinispan.client.hotrod.MetadataValue;
 import org.infinispan.client.hotrod.RemoteCache;
 import org.infinispan.client.hotrod.RemoteCacheManager;
 import org.jboss.logging.Logger;
@@ -29,10 +27,11 @@ import io.vertx.core.Vertx;
  * Event logs in Infinispan, shared by every replica.
  *
  * <p>Each stream has a head in {@code mcp-streams} (stream id, owner session, newest sequence number,
- * complete flag, and the newest event's data) and its retained events in {@code mcp-events} under
- * their event ids ({@code <stream>:<seq>}). An append replaces the head with a versioned replace,
- * which hands out the next sequence number even when two writers race, then stores the event and
- * drops the one that fell out of the bound. Heads and events expire after the session idle timeout
+ * complete flag, the newest event's data, the writer of copied events and each source's position) and
+ * its retained events in {@code mcp-events} under their event ids ({@code <stream>:<seq>}). Every
+ * write replaces the head with a versioned replace ({@link HeadWrites}): an append gets the next
+ * sequence number even when two writers race, and a copied event's position and writer check take
+ * effect in the same replace. Heads and events expire after the session idle timeout
  * without use (an event that nobody reads for that long expires too); {@link #keepAlive()} keeps the
  * streams that have subscribers alive.
  *
@@ -55,18 +54,31 @@ final class InfinispanEventLog implements EventLog {
 
     private static final Logger LOG = Logger.getLogger(InfinispanEventLog.class);
 
-    /** Versioned-replace attempts before an append gives up (only concurrent writers conflict). */
-    private static final int MAX_ATTEMPTS = 16;
+    /** While no listener covers a new subscription's stream yet, how often it is read from the log. */
+    private static final long UNCOVERED_POLL_MILLIS = 100;
 
     /** After a failed read-back of a newly covered stream, when to try again. */
     private static final long READ_BACK_RETRY_MILLIS = 1000;
 
-    /** The stored head of a stream; {@code lastData} is the newest event's data (null after complete). */
-    record StreamHead(String streamId, String sessionId, long lastSeq, boolean complete, String lastData) {
+    /**
+     * The stored head of a stream; {@code lastData} is the newest event's data (null after complete);
+     * {@code writer} is the one whose copied events it accepts (see {@link #fence}), {@code positions}
+     * the source's id of the last event copied from each source.
+     */
+    record StreamHead(String streamId, String sessionId, long lastSeq, boolean complete, String lastData, String writer,
+            Map<String, String> positions) {
+
+        StreamHead {
+            positions = positions == null ? Map.of() : Map.copyOf(positions);
+        }
+
+        StreamHead(String streamId, String sessionId, long lastSeq, boolean complete, String lastData) {
+            this(streamId, sessionId, lastSeq, complete, lastData, null, Map.of());
+        }
     }
 
     /** The two caches of the log. */
-    private record Caches(RemoteCache<String, StreamHead> streams, RemoteCache<String, String> events) {
+    record Caches(RemoteCache<String, StreamHead> streams, RemoteCache<String, String> events) {
     }
 
     /**
@@ -86,6 +98,7 @@ final class InfinispanEventLog implements EventLog {
     private final InfinispanCaches.Connection<Caches> connection;
     private final int maxEvents;
     private final long idleMillis;
+    private final HeadWrites writes;
     private final Map<String, Subscribers> subscribers = new ConcurrentHashMap<>();
     /** The last queued operation per stream: appends and completions of one stream run one after another. */
     private final Map<String, Future<?>> queues = new ConcurrentHashMap<>();
@@ -106,6 +119,7 @@ final class InfinispanEventLog implements EventLog {
         this.caches = new InfinispanCaches(manager, vertx, operationTimeout);
         this.maxEvents = Math.max(1, maxEventsPerStream);
         this.idleMillis = idleTimeout.toMillis();
+        this.writes = new HeadWrites(this.maxEvents, this.idleMillis);
         this.connection = caches.connection("event log", () -> new Caches(caches.cacheBlocking(InfinispanCaches.STREAMS),
                 caches.cacheBlocking(InfinispanCaches.EVENTS)));
         this.listeners = new HeadListeners(caches, () -> connection.get().thenApply(Caches::streams), maxFilteredStreams,
@@ -161,37 +175,17 @@ final class InfinispanEventLog implements EventLog {
 
     @Override
     public Future<Long> append(String streamId, String data) {
-        return queued(streamId, () -> caches.run(connection, c -> append(c, streamId, data, 1)));
+        return queued(streamId, () -> caches.run(connection, c -> writes.append(c, streamId, data, null, 1)));
     }
 
-    private CompletionStage<Long> append(Caches c, String streamId, String data, int attempt) {
-        return c.streams().getWithMetadataAsync(streamId).thenCompose(current -> {
-            if (current == null) {
-                return CompletableFuture.failedFuture(new IllegalStateException("unknown stream " + streamId));
-            }
-            StreamHead head = current.getValue();
-            long seq = head.lastSeq() + 1;
-            StreamHead next = new StreamHead(streamId, head.sessionId(), seq, head.complete(), data);
-            return c.streams().replaceWithVersionAsync(streamId, next, current.getVersion(), -1, TimeUnit.MILLISECONDS,
-                    idleMillis, TimeUnit.MILLISECONDS).thenCompose(replaced -> {
-                        if (!replaced) {
-                            if (attempt >= MAX_ATTEMPTS) {
-                                return CompletableFuture.failedFuture(
-                                        new IllegalStateException("too many concurrent appends to stream " + streamId));
-                            }
-                            return append(c, streamId, data, attempt + 1);
-                        }
-                        long dropped = seq - maxEvents;
-                        if (dropped >= 1) {
-                            c.events().removeAsync(eventKey(streamId, dropped)).exceptionally(t -> {
-                                LOG.debugf("Could not drop event %s: %s", eventKey(streamId, dropped), t.getMessage());
-                                return null;
-                            });
-                        }
-                        return c.events().putAsync(eventKey(streamId, seq), data, -1, TimeUnit.MILLISECONDS, idleMillis,
-                                TimeUnit.MILLISECONDS).thenApply(previous -> seq);
-                    });
-        });
+    @Override
+    public Future<Long> append(String streamId, String data, Origin origin) {
+        return queued(streamId, () -> caches.run(connection, c -> writes.append(c, streamId, data, origin, 1)));
+    }
+
+    @Override
+    public Future<Map<String, String>> fence(String streamId, String writer) {
+        return queued(streamId, () -> caches.run(connection, c -> writes.fence(c, streamId, writer, 1)));
     }
 
     @Override
@@ -224,23 +218,7 @@ final class InfinispanEventLog implements EventLog {
 
     @Override
     public Future<Void> complete(String streamId) {
-        return queued(streamId, () -> caches.run(connection, c -> complete(c, streamId, 1)));
-    }
-
-    private CompletionStage<Void> complete(Caches c, String streamId, int attempt) {
-        return c.streams().getWithMetadataAsync(streamId).thenCompose((MetadataValue<StreamHead> current) -> {
-            if (current == null || current.getValue().complete()) {
-                return CompletableFuture.completedFuture(null);
-            }
-            StreamHead head = current.getValue();
-            // No newest data: this change carries no event for the listeners.
-            StreamHead done = new StreamHead(streamId, head.sessionId(), head.lastSeq(), true, null);
-            return c.streams().replaceWithVersionAsync(streamId, done, current.getVersion(), -1, TimeUnit.MILLISECONDS,
-                    idleMillis, TimeUnit.MILLISECONDS).thenCompose(
-                            replaced -> replaced || attempt >= MAX_ATTEMPTS
-                                    ? CompletableFuture.completedFuture(null)
-                                    : complete(c, streamId, attempt + 1));
-        });
+        return queued(streamId, () -> caches.run(connection, c -> writes.complete(c, streamId, 1)));
     }
 
     @Override
@@ -261,12 +239,17 @@ final class InfinispanEventLog implements EventLog {
         });
         if (made[0] != null) {
             Subscribers subs = made[0];
+            boolean live;
             synchronized (subs) {
                 // A listener that already hears the stream delivers from its next change on; otherwise
                 // the stream is read back once one does (settle).
                 subs.live = listeners.covers(streamId);
+                live = subs.live;
             }
             listeners.tailedStreamsChanged();
+            if (!live) {
+                pollUncovered(streamId, subs);
+            }
         }
         if (!connection.connected()) {
             connect().onFailure(t -> LOG.warnf("Subscription to stream %s may miss events: %s", streamId, t.getMessage()));
@@ -336,6 +319,37 @@ final class InfinispanEventLog implements EventLog {
         }
         mine.onComplete(ar -> queues.remove(streamId, mine));
         return mine;
+    }
+
+    /**
+     * Until a listener covers a new subscription's stream (registering one may take a while, e.g.
+     * on a replica that just started), reads the stream from the log every
+     * {@link #UNCOVERED_POLL_MILLIS} and hands out what is new, so its subscribers do not wait for
+     * the listener.
+     */
+    private void pollUncovered(String streamId, Subscribers subs) {
+        caches.vertx().setTimer(UNCOVERED_POLL_MILLIS, id -> {
+            long after;
+            synchronized (subs) {
+                if (subs.live || subscribers.get(streamId) != subs) {
+                    return;
+                }
+                after = Math.max(0, subs.delivered);
+            }
+            readAfter(streamId, after).onComplete(ar -> {
+                synchronized (subs) {
+                    if (ar.succeeded() && !subs.live && subscribers.get(streamId) == subs) {
+                        for (StoredEvent e : ar.result()) {
+                            if (e.seq() > subs.delivered) {
+                                subs.delivered = e.seq();
+                                deliver(streamId, subs, e);
+                            }
+                        }
+                    }
+                }
+                pollUncovered(streamId, subs);
+            });
+        });
     }
 
     /** Every subscribed stream that a listener covers now and that is not yet live catches up. */

@@ -81,6 +81,10 @@ public final class InfinispanSchema implements GeneratedSchema {
                optional bool complete = 3;
                optional string last_data = 4;
                optional string stream_id = 5;
+               /* who may append copied events (a fenced writer) */
+               optional string writer = 6;
+               /* JSON text: per source, its id of the last event copied from it */
+               optional string positions = 7;
             }
             """;
 
@@ -239,6 +243,8 @@ public final class InfinispanSchema implements GeneratedSchema {
             long lastSeq = 0;
             boolean complete = false;
             String lastData = null;
+            String writer = null;
+            Map<String, String> positions = new LinkedHashMap<>();
             for (int t = in.readTag(); t != 0; t = in.readTag()) {
                 if (t == tag(1, LEN)) {
                     sessionId = in.readString();
@@ -250,11 +256,15 @@ public final class InfinispanSchema implements GeneratedSchema {
                     lastData = in.readString();
                 } else if (t == tag(5, LEN)) {
                     streamId = in.readString();
+                } else if (t == tag(6, LEN)) {
+                    writer = in.readString();
+                } else if (t == tag(7, LEN)) {
+                    json(in.readString()).properties().forEach(e -> positions.put(e.getKey(), e.getValue().asText()));
                 } else if (!in.skipField(t)) {
                     break;
                 }
             }
-            return new InfinispanEventLog.StreamHead(streamId, sessionId, lastSeq, complete, lastData);
+            return new InfinispanEventLog.StreamHead(streamId, sessionId, lastSeq, complete, lastData, writer, positions);
         }
 
         @Override
@@ -267,6 +277,10 @@ public final class InfinispanSchema implements GeneratedSchema {
             }
             writeString(out, 4, h.lastData());
             writeString(out, 5, h.streamId());
+            writeString(out, 6, h.writer());
+            if (!h.positions().isEmpty()) {
+                writeString(out, 7, json(JsonRpcCodec.MAPPER.valueToTree(h.positions())));
+            }
         }
     }
 

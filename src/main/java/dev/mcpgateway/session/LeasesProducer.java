@@ -18,8 +18,10 @@ public class LeasesProducer {
     Leases leases(GatewayConfig config, Vertx vertx, Instance<RemoteCacheManager> infinispan) {
         if (config.store() == StoreKind.INFINISPAN) {
             // Looked up only here: with the memory store the Infinispan client is never created.
-            return new InfinispanLeases(infinispan::get, vertx, config.sessionIdleTimeout(),
-                    InfinispanCaches.DEFAULT_OPERATION_TIMEOUT);
+            InfinispanLeases leases = new InfinispanLeases(infinispan::get, vertx, InfinispanCaches.DEFAULT_OPERATION_TIMEOUT);
+            // In the background, so a replica's first take-over does not wait for the connection.
+            leases.connect();
+            return leases;
         }
         return new InMemoryLeases();
     }

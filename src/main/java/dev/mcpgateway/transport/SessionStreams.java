@@ -15,11 +15,13 @@ import org.jboss.logging.Logger;
 
 import dev.mcpgateway.cluster.StreamPumps;
 import dev.mcpgateway.config.GatewayConfig;
+import dev.mcpgateway.federation.ClientSink;
 import dev.mcpgateway.federation.McpRouter;
 import dev.mcpgateway.federation.Route;
 import dev.mcpgateway.federation.RouteTable;
 import dev.mcpgateway.jsonrpc.ErrorCodes;
 import dev.mcpgateway.jsonrpc.JsonRpcCodec;
+import dev.mcpgateway.jsonrpc.JsonRpcMessage;
 import dev.mcpgateway.jsonrpc.ProtocolVersions;
 import dev.mcpgateway.metrics.GatewayMetrics;
 import dev.mcpgateway.session.EventLog;
@@ -126,12 +128,21 @@ public class SessionStreams {
                 return;
             }
             String path = route.path();
-            pumps.readerAttached(session.id(), session.route(), resume -> {
+            pumps.readerAttached(session.id(), streamId, session.route(), (resume, pumped) -> {
                 Route current = routes.route(path);
                 return current == null ? Future.failedFuture("route " + path + " is no longer configured")
-                        : router.listen(current, session, resume, message -> log
-                                .append(streamId, JsonRpcCodec.writeString(JsonRpcCodec.toJson(message)))
-                                .onFailure(t -> LOG.warnf("Lost an event of session %s: %s", session.id(), t.getMessage())));
+                        : router.listen(current, session, resume, new ClientSink() {
+                            @Override
+                            public void send(JsonRpcMessage message) {
+                                send(message, null, null);
+                            }
+
+                            @Override
+                            public void send(JsonRpcMessage message, String backend, String upstreamEventId) {
+                                pumped.append(JsonRpcCodec.writeString(JsonRpcCodec.toJson(message)), backend,
+                                        upstreamEventId);
+                            }
+                        });
             });
             writer.onClose(() -> {
                 readers.remove(session.id(), writer);

@@ -98,7 +98,8 @@ final class StreamableListener implements UpstreamListener {
             // The upstream ended the subscription gracefully; listen again later.
             return;
         }
-        sink.onMessage(m);
+        // Called while the stream reads this message's event: its last event id is this event's.
+        sink.onMessage(m, stream.lastEventId());
     }
 
     /** A 2026-07-28 upstream's change notifications: every list change, and the resources named. */

@@ -13,4 +13,12 @@ public interface UpstreamSink {
     };
 
     void onMessage(JsonRpcMessage message);
+
+    /**
+     * A message from an upstream event stream, with the upstream's id of its event (the last id it
+     * gave when this event had none; null when it never gave one): where to resume after it.
+     */
+    default void onMessage(JsonRpcMessage message, String upstreamEventId) {
+        onMessage(message);
+    }
 }

@@ -40,6 +40,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mcpgateway.testing.InfinispanServers;
 import dev.mcpgateway.testing.NodePeers;
 import dev.mcpgateway.testing.SdkClient;
+import dev.mcpgateway.testing.TickingUpstream;
 
 /**
  * The promise of the cluster, with real processes: 2 Infinispan nodes, 2 gateway replicas as
@@ -55,6 +56,7 @@ class ClusterIT {
 
     static InfinispanServers infinispan;
     static Process upstream;
+    static TickingUpstream ticker;
     static final Process[] replicas = new Process[2];
     static final int[] replicaPorts = new int[2];
     static Process haproxy;
@@ -70,12 +72,14 @@ class ClusterIT {
         infinispan = InfinispanServers.start("cit", 2);
         int upstreamPort = NodePeers.freePort();
         upstream = NodePeers.startEverythingHttp(upstreamPort);
+        ticker = new TickingUpstream(50);
         config = work.resolve("mcp-servers.json");
         List<String> stdio = NodePeers.everythingStdioCommand();
         Files.writeString(config, """
                 {"mcpServers": {"alpha": {"url": "http://127.0.0.1:%d/mcp"},
-                                "gamma": {"command": "%s", "args": ["%s", "%s"]}}}""".formatted(upstreamPort, stdio.get(0),
-                stdio.get(1), stdio.get(2)));
+                                "gamma": {"command": "%s", "args": ["%s", "%s"]},
+                                "ticker": {"url": "%s"}}}""".formatted(upstreamPort, stdio.get(0), stdio.get(1), stdio.get(2),
+                ticker.url()));
         for (int i = 0; i < 2; i++) {
             replicaPorts[i] = NodePeers.freePort();
             replicas[i] = startReplica(i);
@@ -116,13 +120,13 @@ class ClusterIT {
         ProcessBuilder pb = new ProcessBuilder(java, "-Xmx256m", "-jar", JAR.toString(), "run", "--mcp-config",
                 config.toString(),
                 "--port", String.valueOf(replicaPorts[i]), "--host", "127.0.0.1")
-                .redirectErrorStream(true).redirectOutput(work.resolve("replica" + i + ".log").toFile());
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(work.resolve("replica" + i + ".log").toFile()));
         Map<String, String> env = pb.environment();
         env.put("MCP_GATEWAY_STORE", "infinispan");
         env.put("QUARKUS_INFINISPAN_CLIENT_HOSTS", infinispan.hosts());
         env.put("MCP_GATEWAY_SIGNING_KEY", "cluster-it-shared-secret");
         env.put("MCP_GATEWAY_REPLICA_NAME", "r" + i);
-        env.put("MCP_GATEWAY_STREAM_LEASE", "3s");
         return pb.start();
     }
 
@@ -159,6 +163,9 @@ class ClusterIT {
             }
         }
         NodePeers.stop(upstream);
+        if (ticker != null) {
+            ticker.close();
+        }
         if (infinispan != null) {
             infinispan.close();
         }
@@ -298,7 +305,7 @@ class ClusterIT {
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    record Event(String id, JsonNode message) {
+    record Event(String id, JsonNode message, long receivedAt) {
     }
 
     /** Reads SSE events from a stream on a thread; the test polls the list. */
@@ -312,7 +319,7 @@ class ClusterIT {
                     if (line.isEmpty()) {
                         if (!data.isEmpty()) {
                             synchronized (into) {
-                                into.add(new Event(id, MAPPER.readTree(data.toString())));
+                                into.add(new Event(id, MAPPER.readTree(data.toString()), System.currentTimeMillis()));
                             }
                         }
                         id = null;
@@ -338,6 +345,14 @@ class ClusterIT {
         }
     }
 
+    /**
+     * The replica pumping a session's upstream streams is killed, again and again (each time the one
+     * that took over): the client, reconnecting through the load balancer with {@code Last-Event-ID},
+     * gets every upstream event exactly once, and the first event emitted after the kill soon (the
+     * survivor notices the dead replica by its heartbeat, long before the 6 s stream lease would lapse).
+     * The ticking upstream numbers its events, so a lost or repeated one shows; server-everything's
+     * resource updates, from a real peer, must arrive in whole rounds.
+     */
     @Test
     @Order(3)
     void killingTheReplicaThatHoldsTheStreamLosesNoEvent() throws Exception {
@@ -362,26 +377,56 @@ class ClusterIT {
         post(session,
                 "{\"jsonrpc\":\"2.0\",\"id\":\"t1\",\"method\":\"tools/call\",\"params\":{\"name\":\"alpha__toggle-subscriber-updates\",\"arguments\":{}}}");
         await().atMost(Duration.ofSeconds(15)).until(() -> count(events, "notifications/resources/updated") >= uris.size());
+        // The ticker starts once the gateway follows its stream, so every tick is one the client should get.
+        assertThat(post(session, TICKER_START).statusCode()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(15)).until(() -> ticks(events).size() >= 5);
 
-        replicas[holder].destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        String lastId;
-        synchronized (events) {
-            lastId = events.get(events.size() - 1).id();
+        List<Long> firstNewEventMillis = new ArrayList<>();
+        for (int kill = 1; kill <= KILLS; kill++) {
+            replicas[holder].destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            long killedAt = System.currentTimeMillis();
+            String lastId;
+            synchronized (events) {
+                lastId = events.get(events.size() - 1).id();
+            }
+            // Reconnect through the load balancer: it lands on the surviving replica.
+            HttpResponse<InputStream> resumed = await().atMost(Duration.ofSeconds(20)).ignoreExceptions().until(
+                    () -> http.send(request(session).GET().header("Accept", "text/event-stream")
+                            .header("Last-Event-ID", lastId).build(), HttpResponse.BodyHandlers.ofInputStream()),
+                    r -> r.statusCode() == 200);
+            long reconnected = System.currentTimeMillis() - killedAt;
+            assertThat(resumed.headers().firstValue("Mcp-Gateway-Replica").orElseThrow()).isEqualTo("r" + (1 - holder));
+            reader(resumed.body(), events);
+
+            // The first tick the upstream emitted after the kill: the survivor took over its stream.
+            await().atMost(Duration.ofSeconds(20)).until(() -> ticks(events).stream().anyMatch(t -> t.at() > killedAt));
+            long firstNew = ticks(events).stream().filter(t -> t.at() > killedAt).mapToLong(Tick::receivedAt).min()
+                    .orElseThrow() - killedAt;
+            firstNewEventMillis.add(firstNew);
+            System.out.printf("ClusterIT: kill %d of r%d at %tT.%<tL: reconnected after %d ms, first new event after %d ms%n",
+                    kill, holder, killedAt, reconnected, firstNew);
+
+            // The dead replica comes back; the next kill is of the one that took over.
+            replicas[holder] = startReplica(holder);
+            waitReady(replicaPorts[holder]);
+            holder = 1 - holder;
+            await().atMost(Duration.ofSeconds(10)).until(() -> lbUp(2));
         }
-        // Reconnect through the load balancer: it lands on the surviving replica.
-        HttpResponse<InputStream> resumed = await().atMost(Duration.ofSeconds(20)).ignoreExceptions().until(
-                () -> http.send(
-                        request(session).GET().header("Accept", "text/event-stream").header("Last-Event-ID", lastId).build(),
-                        HttpResponse.BodyHandlers.ofInputStream()),
-                r -> r.statusCode() == 200);
-        assertThat(resumed.headers().firstValue("Mcp-Gateway-Replica").orElseThrow()).isEqualTo("r" + (1 - holder));
-        reader(resumed.body(), events);
+        System.out.printf("ClusterIT: first event emitted after a kill reached the client after %s ms%n", firstNewEventMillis);
+        // Timing belongs to the benchmarks; this only catches waiting for the 6 s stream lease again
+        // (the median, so that one kill on a busy machine does not decide).
+        assertThat(firstNewEventMillis.stream().sorted().toList().get(KILLS / 2))
+                .as("median ms from a kill to the first new event, of %s; the stream lease is 6 s", firstNewEventMillis)
+                .isLessThan(3000);
 
-        // Two more rounds of updates arrive after the survivor took over the upstream stream.
-        await().atMost(Duration.ofSeconds(30))
-                .until(() -> count(events, "notifications/resources/updated") >= 3L * uris.size());
+        // Both sources stop. (server-everything sends nothing live on a stream resumed with
+        // Last-Event-ID: it maps it under an event id instead of its standalone stream. What it
+        // stored meanwhile is replayed at the next resumption, so its updates are checked whole below.)
         post(session,
                 "{\"jsonrpc\":\"2.0\",\"id\":\"t2\",\"method\":\"tools/call\",\"params\":{\"name\":\"alpha__toggle-subscriber-updates\",\"arguments\":{}}}");
+        assertThat(post(session, TICKER_STOP).statusCode()).isEqualTo(200);
+        int emitted = ticker.emitted();
+        await().atMost(Duration.ofSeconds(10)).until(() -> ticks(events).size() >= emitted);
         Thread.sleep(1000);
 
         List<Event> all;
@@ -396,6 +441,13 @@ class ClusterIT {
         for (int i = 1; i < seqs.size(); i++) {
             assertThat(seqs.get(i)).as("event %d of %s", i, seqs).isEqualTo(seqs.get(i - 1) + 1);
         }
+        // Every tick the upstream emitted, once each, in order: none lost, none copied twice.
+        List<Integer> ticks = ticks(all).stream().map(Tick::n).toList();
+        List<Integer> expected = new ArrayList<>();
+        for (int n = 1; n <= emitted; n++) {
+            expected.add(n);
+        }
+        assertThat(ticks).as("%d ticks over %d kills", emitted, KILLS).containsExactlyElementsOf(expected);
         // Each round of updates reached the client whole: every URI as often as the others.
         Map<String, Integer> perUri = new HashMap<>();
         for (Event e : all) {
@@ -405,10 +457,38 @@ class ClusterIT {
         }
         assertThat(perUri.keySet()).containsExactlyInAnyOrderElementsOf(uris);
         assertThat(new HashSet<>(perUri.values())).as("updates per URI %s", perUri).hasSize(1);
+    }
 
-        // The dead replica comes back for the next scenarios.
-        replicas[holder] = startReplica(holder);
-        waitReady(replicaPorts[holder]);
+    static final int KILLS = 3;
+    static final String TICKER_START = "{\"jsonrpc\":\"2.0\",\"id\":\"ticks\",\"method\":\"tools/call\","
+            + "\"params\":{\"name\":\"ticker__start\",\"arguments\":{}}}";
+    static final String TICKER_STOP = TICKER_START.replace("ticker__start", "ticker__stop");
+
+    /** A tick of the ticking upstream as the client got it: its number, when it was emitted and received. */
+    record Tick(int n, long at, long receivedAt) {
+    }
+
+    static List<Tick> ticks(List<Event> events) {
+        synchronized (events) {
+            return events.stream().filter(e -> e.message().path("params").path("data").has("tick"))
+                    .map(e -> new Tick(e.message().path("params").path("data").path("tick").asInt(),
+                            e.message().path("params").path("data").path("at").asLong(), e.receivedAt()))
+                    .toList();
+        }
+    }
+
+    /** Whether HAProxy counts {@code n} servers up (its health checks follow a restart with a delay). */
+    boolean lbUp(int n) {
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < 4; i++) {
+            try {
+                HttpResponse<String> r = post(null, "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"ping\"}");
+                r.headers().firstValue("Mcp-Gateway-Replica").ifPresent(seen::add);
+            } catch (Exception e) {
+                return false;
+            }
+        }
+        return seen.size() >= n;
     }
 
     @Test

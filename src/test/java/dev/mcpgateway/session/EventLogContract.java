@@ -8,6 +8,7 @@ import static org.awaitility.Awaitility.await;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
@@ -15,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 
+import dev.mcpgateway.session.EventLog.Origin;
 import dev.mcpgateway.session.EventLog.StoredEvent;
 import io.vertx.core.Future;
 
@@ -200,6 +202,81 @@ abstract class EventLogContract {
         expireIdleStreams(log);
         assertThat(result(log.owner(s))).isNull();
         assertThat(result(log.readAfter(s, 0))).isEmpty();
+    }
+
+    @Test
+    void copiedEventsRecordTheirSourcesPositions() {
+        EventLog log = log(100);
+        String s = newStream();
+        result(log.open(s, "session-1"));
+        assertThat(result(log.fence(s, "writer-1"))).as("nothing copied yet").isEmpty();
+        assertThat(result(log.append(s, data(1), new Origin("writer-1", "alpha", "a-1")))).isEqualTo(1);
+        assertThat(result(log.append(s, data(2), new Origin("writer-1", "beta", "b-7")))).isEqualTo(2);
+        assertThat(result(log.append(s, data(3), new Origin("writer-1", "alpha", null)))).as("an event without id")
+                .isEqualTo(3);
+        assertThat(result(log.append(s, data(4)))).as("an event of the gateway's own").isEqualTo(4);
+        assertThat(seqs(result(log.readAfter(s, 0)))).containsExactlyElementsOf(range(1, 4));
+        assertThat(result(log.fence(s, "writer-2"))).isEqualTo(Map.of("alpha", "a-1", "beta", "b-7"));
+        assertThat(result(log.append(s, data(5), new Origin("writer-2", "alpha", "a-2")))).isEqualTo(5);
+        assertThat(result(log.fence(s, "writer-3"))).isEqualTo(Map.of("alpha", "a-2", "beta", "b-7"));
+        assertThat(seqs(result(log.readAfter(s, 4)))).containsExactly(5L);
+    }
+
+    @Test
+    void aFencedOutWriterAppendsNothing() {
+        EventLog log = log(100);
+        String s = newStream();
+        result(log.open(s, "session-1"));
+        assertThat(failure(log.append(s, data(1), new Origin("writer-1", "alpha", "a-1"))))
+                .as("no writer fenced the stream yet").isInstanceOf(StreamFencedException.class);
+        result(log.fence(s, "writer-1"));
+        assertThat(result(log.append(s, data(1), new Origin("writer-1", "alpha", "a-1")))).isEqualTo(1);
+        result(log.fence(s, "writer-2"));
+        assertThat(failure(log.append(s, data(2), new Origin("writer-1", "alpha", "a-2"))))
+                .isInstanceOf(StreamFencedException.class);
+        assertThat(result(log.fence(s, "writer-3"))).as("the refused event left no position")
+                .isEqualTo(Map.of("alpha", "a-1"));
+        assertThat(seqs(result(log.readAfter(s, 0)))).containsExactly(1L);
+        assertThat(result(log.append(s, data(2)))).as("the gateway's own events need no writer").isEqualTo(2);
+        assertThat(failure(log.fence(newStream(), "writer-1"))).as("an unknown stream").isNotNull();
+    }
+
+    @Test
+    void racingWritersNeverBothAppendAfterAFence() {
+        EventLog log = log(1000);
+        String s = newStream();
+        result(log.open(s, "session-1"));
+        result(log.fence(s, "old"));
+        // The old writer keeps copying while the new one fences: whatever the old one got in is
+        // before the fence, so the positions answered cover exactly the events it appended.
+        List<Future<Long>> old = new ArrayList<>();
+        for (int i = 1; i <= 30; i++) {
+            old.add(log.append(s, data(i), new Origin("old", "alpha", "a-" + i)));
+        }
+        Map<String, String> positions = result(log.fence(s, "new"));
+        long appended = old.stream().filter(f -> settled(f).succeeded()).count();
+        assertThat(old.stream().filter(f -> settled(f).failed()))
+                .allSatisfy(f -> assertThat(f.cause()).isInstanceOf(StreamFencedException.class));
+        List<StoredEvent> events = result(log.readAfter(s, 0));
+        assertThat(events).hasSize((int) appended);
+        if (appended > 0) {
+            assertThat(positions).isEqualTo(Map.of("alpha", "a-" + appended));
+            assertThat(events.get(events.size() - 1).data()).isEqualTo(data((int) appended));
+        }
+    }
+
+    static Future<?> settled(Future<?> f) {
+        try {
+            f.toCompletionStage().toCompletableFuture().get(15, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            // A failed future is what some of these are.
+        }
+        return f;
+    }
+
+    static Throwable failure(Future<?> f) {
+        assertThat(settled(f).failed()).as("failed").isTrue();
+        return f.cause();
     }
 
     static List<Long> range(long from, long to) {

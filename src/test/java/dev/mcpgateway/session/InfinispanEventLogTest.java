@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -269,5 +270,60 @@ class InfinispanEventLogTest extends EventLogContract {
         assertThat(seen.stream().filter(e -> e.seq() > 2)).containsExactly(new StoredEvent(s, 3, data(3)),
                 new StoredEvent(s, 4, data(4)));
         close(sub);
+    }
+
+    /**
+     * A writer that died after its append replaced the head but before it stored the event left
+     * the event in the head only: the next writer's fence stores it, so it is not lost when that
+     * writer's first append replaces the head.
+     */
+    @Test
+    void aFenceStoresTheEventADeadWriterLeftInTheHead() {
+        InfinispanEventLog log = (InfinispanEventLog) log(100);
+        String s = newStream();
+        RemoteCache<String, InfinispanEventLog.StreamHead> streams = client.getCache(InfinispanCaches.STREAMS);
+        streams.put(s, new InfinispanEventLog.StreamHead(s, "session-1", 1, false, data(1), "dead",
+                Map.of("alpha", "a-1")));
+        assertThat(result(log.fence(s, "next"))).isEqualTo(Map.of("alpha", "a-1"));
+        assertThat(result(log.append(s, data(2), new EventLog.Origin("next", "alpha", "a-2")))).isEqualTo(2);
+        assertThat(result(log.readAfter(s, 0))).containsExactly(new StoredEvent(s, 1, data(1)),
+                new StoredEvent(s, 2, data(2)));
+    }
+
+    /** Two processes on two nodes: once the second fenced the stream, the first appends nothing more. */
+    @Test
+    void aWriterOnAnotherNodeIsFencedOut() {
+        try (RemoteCacheManager node1 = servers.client(0); RemoteCacheManager node2 = servers.client(1)) {
+            InfinispanEventLog replica1 = new InfinispanEventLog(() -> node1, vertx, 100, Duration.ofMinutes(1), TIMEOUT);
+            InfinispanEventLog replica2 = new InfinispanEventLog(() -> node2, vertx, 100, Duration.ofMinutes(1), TIMEOUT);
+            String s = newStream();
+            result(replica1.open(s, "session-1"));
+            result(replica1.fence(s, "r1"));
+            result(replica1.append(s, data(1), new EventLog.Origin("r1", "alpha", "a-1")));
+            assertThat(result(replica2.fence(s, "r2"))).isEqualTo(Map.of("alpha", "a-1"));
+            assertThat(failure(replica1.append(s, data(2), new EventLog.Origin("r1", "alpha", "a-2"))))
+                    .isInstanceOf(StreamFencedException.class);
+            assertThat(result(replica2.append(s, data(2), new EventLog.Origin("r2", "alpha", "a-2")))).isEqualTo(2);
+            assertThat(result(replica1.readAfter(s, 0))).extracting(StoredEvent::data).containsExactly(data(1), data(2));
+
+            // Now racing: the first keeps copying while the second fences. What got in before the
+            // fence is exactly what the positions answered cover; nothing gets in after it.
+            String t = newStream();
+            result(replica1.open(t, "session-1"));
+            result(replica1.fence(t, "r1"));
+            List<Future<Long>> old = new ArrayList<>();
+            for (int i = 1; i <= 40; i++) {
+                old.add(replica1.append(t, data(i), new EventLog.Origin("r1", "alpha", "a-" + i)));
+            }
+            Map<String, String> positions = result(replica2.fence(t, "r2"));
+            long appended = old.stream().filter(f -> settled(f).succeeded()).count();
+            assertThat(old.stream().filter(Future::failed)).allSatisfy(f -> assertThat(f.cause())
+                    .isInstanceOf(StreamFencedException.class));
+            assertThat(old.subList(0, (int) appended)).as("a prefix got in").allMatch(Future::succeeded);
+            assertThat(positions).isEqualTo(appended == 0 ? Map.of() : Map.of("alpha", "a-" + appended));
+            assertThat(result(replica2.readAfter(t, 0))).extracting(StoredEvent::data)
+                    .containsExactlyElementsOf(old.subList(0, (int) appended).stream().map(f -> data(result(f).intValue()))
+                            .toList());
+        }
     }
 }

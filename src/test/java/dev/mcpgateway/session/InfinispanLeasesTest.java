@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 import org.infinispan.client.hotrod.RemoteCacheManager;
 import org.junit.jupiter.api.AfterAll;
@@ -40,31 +42,43 @@ class InfinispanLeasesTest extends LeasesContract {
 
     @Override
     protected Leases leases() {
-        return new InfinispanLeases(() -> client, vertx, Duration.ofMinutes(1), TIMEOUT);
+        return new InfinispanLeases(() -> client, vertx, TIMEOUT);
     }
 
     @Test
     void replicasOnTwoNodesNeverBothHoldALease() {
         try (RemoteCacheManager node1 = servers.client(0); RemoteCacheManager node2 = servers.client(1)) {
-            Leases replica1 = new InfinispanLeases(() -> node1, vertx, Duration.ofMinutes(1), TIMEOUT);
-            Leases replica2 = new InfinispanLeases(() -> node2, vertx, Duration.ofMinutes(1), TIMEOUT);
+            Leases replica1 = new InfinispanLeases(() -> node1, vertx, TIMEOUT);
+            Leases replica2 = new InfinispanLeases(() -> node2, vertx, TIMEOUT);
             for (int round = 0; round < 10; round++) {
                 String key = newKey();
-                List<Future<Boolean>> tries = new ArrayList<>();
+                List<Future<String>> tries = new ArrayList<>();
                 for (int i = 0; i < 3; i++) {
-                    tries.add(replica1.acquire(key, "replica-1", "from 1", Duration.ofMinutes(1)));
-                    tries.add(replica2.acquire(key, "replica-2", "from 2", Duration.ofMinutes(1)));
+                    tries.add(replica1.acquire(key, "replica-1", Duration.ofMinutes(1)));
+                    tries.add(replica2.acquire(key, "replica-2", Duration.ofMinutes(1)));
                 }
-                List<Boolean> won1 = new ArrayList<>();
-                List<Boolean> won2 = new ArrayList<>();
-                for (int i = 0; i < tries.size(); i++) {
-                    (i % 2 == 0 ? won1 : won2).add(result(tries.get(i)));
-                }
-                assertThat(won1.contains(true) ^ won2.contains(true))
-                        .as("exactly one replica holds %s: %s / %s", key, won1, won2)
-                        .isTrue();
-                String winner = won1.contains(true) ? "from 1" : "from 2";
-                assertThat(result(replica2.state(key))).isEqualTo(winner);
+                Set<String> holders = new HashSet<>();
+                tries.forEach(t -> holders.add(result(t)));
+                assertThat(holders).as("every attempt on %s names the same holder", key).hasSize(1);
+            }
+        }
+    }
+
+    @Test
+    void ofReplicasOnTwoNodesTakingOverFromADeadOneExactlyOneWins() {
+        try (RemoteCacheManager node1 = servers.client(0); RemoteCacheManager node2 = servers.client(1)) {
+            Leases replica1 = new InfinispanLeases(() -> node1, vertx, TIMEOUT);
+            Leases replica2 = new InfinispanLeases(() -> node2, vertx, TIMEOUT);
+            for (int round = 0; round < 10; round++) {
+                String key = newKey();
+                result(replica1.acquire(key, "dead", Duration.ofMinutes(1)));
+                Future<Boolean> by1 = replica1.takeOver(key, "replica-1", "dead", Duration.ofMinutes(1));
+                Future<Boolean> by2 = replica2.takeOver(key, "replica-2", "dead", Duration.ofMinutes(1));
+                boolean won1 = result(by1);
+                boolean won2 = result(by2);
+                assertThat(won1 ^ won2).as("exactly one replica took %s over: %s / %s", key, won1, won2).isTrue();
+                assertThat(result(replica2.acquire(key, "dead", Duration.ofMinutes(1))))
+                        .isEqualTo(won1 ? "replica-1" : "replica-2");
             }
         }
     }
