@@ -613,7 +613,9 @@ if [[ "$SCALE" == 1 ]]; then
     SCALE_CFG="$WORK/mcp-servers-scale.json"
     write_config "$SCALE_CFG" json
     FIRST_TOOL=json__echo
-    MCP_GATEWAY_STORE=memory start_gateway scale "$GATEWAY_JAR" "$SCALE_CFG"
+    # Every client of this benchmark comes from 127.0.0.1: lift the per-address connection limit (512 by default)
+    MCP_GATEWAY_STORE=memory MCP_GATEWAY_LIMITS_MAX_CONNECTIONS_PER_ADDRESS=0 \
+        start_gateway scale "$GATEWAY_JAR" "$SCALE_CFG"
     wait_ready "${GW_PID[scale]}" "$(gw_url scale)" "$RAW/scale.log" "scale replica" json__echo
     log "scale: $SCALE_SESSIONS sessions held open on a fresh replica (pid ${GW_PID[scale]}, in-memory store, upstream json)"
     histo "${GW_PID[scale]}" "$RAW/heap-scale-before.txt"
@@ -682,7 +684,7 @@ META=(
     --meta "Warm-up / measured per run=$WARMUP / $DURATION (pre-warm $PREWARM)"
     --meta "Rounds=$ROUNDS (target order alternates)"
     --meta "Failover replica restart to ready (s)=${RESTARTS[*]:-none}"
-    --meta "Whole run=$(awk "BEGIN {printf \"%.0f\", $(now) - $T0}") s$([[ "$QUICK" == 1 ]] && echo ' (QUICK=1)')"
+    --meta "Whole run=$(awk "BEGIN {printf \"%.0f\", $(now) - $T0}") s$([[ "$QUICK" == 1 ]] && echo ' (QUICK=1)' || true)"
 )
 for ((i = 1; i < ${#META[@]}; i += 2)); do printf '%s\n' "${META[i]}"; done >"$RAW/meta.txt"
 find "$RAW" -maxdepth 1 -name '*.log' -size +5M -exec gzip -f {} + 2>/dev/null || true

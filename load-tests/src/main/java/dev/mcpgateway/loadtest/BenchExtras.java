@@ -42,7 +42,9 @@ final class BenchExtras {
             md.append("Not measured (`SCALE=0`).\n\n");
             return;
         }
-        md.append("A fresh replica (in-memory store, the json upstream only) is started for this part.\n\n");
+        md.append("A fresh replica (in-memory store, the json upstream only) is started for this part, with ")
+                .append("`mcp-gateway.limits.max-connections-per-address=0`: every client here comes from 127.0.0.1, and ")
+                .append("the default limit (512 connections per client address) would refuse most of the streams.\n\n");
         if (s != null) {
             long n = s.path("sessionsOpened").asLong();
             long failed = s.path("sessionsRequested").asLong() - n;
@@ -202,6 +204,38 @@ final class BenchExtras {
                 }
             }
         }
+        md.append('\n');
+    }
+
+    // ---- background ------------------------------------------------------------------------------------------
+
+    /**
+     * What each process burns while another target is measured (it serves nothing then): timers, health checks,
+     * cluster heartbeats, GC, the JIT. Spread over few calls (a slow target at 1 connection) it inflates CPU per call.
+     */
+    static void background(StringBuilder md, Path raw) throws IOException {
+        Path cpu = raw.resolve("cpu.tsv");
+        if (!Files.exists(cpu)) return;
+        Map<String, double[]> idle = new java.util.TreeMap<>(); // process -> {cpu seconds, wall seconds}
+        for (String line : Files.readAllLines(cpu)) {
+            String[] p = line.split("\t");
+            if (p.length < 8 || p[0].equals("upstream")) continue;
+            String process = p[4];
+            boolean busy = process.equals("upstream-" + p[0])
+                    || BenchReport.HOP.getOrDefault(p[1], List.of()).contains(process);
+            if (busy) continue;
+            double[] a = idle.computeIfAbsent(process, k -> new double[2]);
+            a[0] += Double.parseDouble(p[5]);
+            a[1] += Double.parseDouble(p[7]);
+        }
+        if (idle.isEmpty()) return;
+        md.append("## Background CPU\n\n");
+        md.append("CPU each process used while *other* targets were measured, when it served no calls (timers, health ")
+                .append("checks, cluster heartbeats, GC, JIT), in milliseconds per second. It is part of every CPU per ")
+                .append("call figure above, and weighs most where calls are few (a slow target at 1 connection).\n\n");
+        md.append("| Process | Idle CPU (ms/s) |\n|---|---:|\n");
+        idle.forEach((k, a) -> md.append("| ").append(k).append(" | ")
+                .append(a[1] > 0 ? String.format(Locale.ROOT, "%.1f", a[0] * 1000 / a[1]) : "n/a").append(" |\n"));
         md.append('\n');
     }
 

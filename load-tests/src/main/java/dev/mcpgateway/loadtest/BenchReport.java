@@ -170,6 +170,7 @@ public final class BenchReport {
         for (String u : upstreams) {
             upstreamSection(md, cells, u, targets, conns, charts, chartsRel);
         }
+        BenchExtras.background(md, raw);
         BenchExtras.scale(md, raw);
         BenchExtras.failover(md, raw, meta);
         BenchExtras.rounds(md, cells, upstreams, targets, conns);
