@@ -683,6 +683,7 @@ META=(
     --meta "Connections=$CONNECTIONS"
     --meta "Warm-up / measured per run=$WARMUP / $DURATION (pre-warm $PREWARM)"
     --meta "Rounds=$ROUNDS (target order alternates)"
+    --meta "Scale replica=in-memory store, the json upstream only, MCP_GATEWAY_LIMITS_MAX_CONNECTIONS_PER_ADDRESS=0 (every client here is 127.0.0.1; the default allows 512 connections per address)"
     --meta "Failover replica restart to ready (s)=${RESTARTS[*]:-none}"
     --meta "Whole run=$(awk "BEGIN {printf \"%.0f\", $(now) - $T0}") s$([[ "$QUICK" == 1 ]] && echo ' (QUICK=1)' || true)"
 )

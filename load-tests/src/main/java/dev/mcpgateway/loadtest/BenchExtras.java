@@ -34,7 +34,7 @@ final class BenchExtras {
 
     // ---- scale -----------------------------------------------------------------------------------------------
 
-    static void scale(StringBuilder md, Path raw) throws IOException {
+    static void scale(StringBuilder md, Path raw, Map<String, String> meta) throws IOException {
         md.append("## Scale: sessions and streams on one replica\n\n");
         JsonNode s = json(raw.resolve("scale-sessions.json"));
         JsonNode st = json(raw.resolve("scale-streams.json"));
@@ -42,9 +42,8 @@ final class BenchExtras {
             md.append("Not measured (`SCALE=0`).\n\n");
             return;
         }
-        md.append("A fresh replica (in-memory store, the json upstream only) is started for this part, with ")
-                .append("`mcp-gateway.limits.max-connections-per-address=0`: every client here comes from 127.0.0.1, and ")
-                .append("the default limit (512 connections per client address) would refuse most of the streams.\n\n");
+        md.append("A fresh replica is started for this part: ")
+                .append(meta.getOrDefault("Scale replica", "in-memory store, the json upstream only")).append(".\n\n");
         if (s != null) {
             long n = s.path("sessionsOpened").asLong();
             long failed = s.path("sessionsRequested").asLong() - n;

@@ -171,7 +171,7 @@ public final class BenchReport {
             upstreamSection(md, cells, u, targets, conns, charts, chartsRel);
         }
         BenchExtras.background(md, raw);
-        BenchExtras.scale(md, raw);
+        BenchExtras.scale(md, raw, meta);
         BenchExtras.failover(md, raw, meta);
         BenchExtras.rounds(md, cells, upstreams, targets, conns);
         md.append("## Machine and settings\n\n| Fact | Value |\n|---|---|\n");
