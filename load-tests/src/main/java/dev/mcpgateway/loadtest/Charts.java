@@ -46,11 +46,12 @@ final class Charts {
         legend(s, p.series(), left, top + 38);
 
         // y range
-        double max = 0, minPos = Double.MAX_VALUE;
+        double max = 0, min = 0, minPos = Double.MAX_VALUE;
         for (double[][] g : p.values()) {
             for (double[] b : g) {
                 double sum = 0;
                 for (double v : b) {
+                    if (!Double.isNaN(v) && !p.stacked()) min = Math.min(min, v);
                     if (Double.isNaN(v) || v <= 0) continue;
                     minPos = Math.min(minPos, v);
                     max = Math.max(max, v);
@@ -61,13 +62,14 @@ final class Charts {
         }
         if (!Double.isNaN(p.refLine())) max = Math.max(max, p.refLine());
         if (max <= 0) max = 1;
-        double lo, hi;
+        double lo, hi, step = 0;
         if (p.log()) {
             lo = Math.pow(10, Math.floor(Math.log10(minPos == Double.MAX_VALUE ? max / 10 : minPos)));
             hi = Math.pow(10, Math.ceil(Math.log10(max * 1.05)));
         } else {
-            lo = 0;
-            hi = niceStep(max * 1.12 / 5) * 5;
+            step = niceStep((max - min) * 1.12 / 5);
+            lo = Math.floor(min / step) * step;
+            hi = lo + step * Math.ceil((max * 1.1 - lo) / step);
         }
         final double ylo = lo, yhi = hi;
         java.util.function.DoubleUnaryOperator y = v -> {
@@ -89,8 +91,7 @@ final class Charts {
                 }
             }
         } else {
-            double step = (hi - lo) / 5;
-            for (int i = 0; i <= 5; i++) {
+            for (int i = 0; lo + i * step <= hi + step / 1000; i++) {
                 double v = lo + i * step;
                 gridLine(s, left, right, y.applyAsDouble(v), "#dddddd");
                 s.append(text(left - 6, y.applyAsDouble(v) + 4, 11, "end", "normal", number(v)));
@@ -133,7 +134,7 @@ final class Charts {
                     for (int k = 0; k < ns; k++) {
                         if (Double.isNaN(v[k])) continue;
                         double val = p.log() ? Math.max(v[k], lo) : v[k];
-                        double yv = y.applyAsDouble(val), y0 = y.applyAsDouble(p.log() ? lo : Math.max(0, lo));
+                        double yv = y.applyAsDouble(val), y0 = y.applyAsDouble(p.log() ? lo : 0);
                         double barTop = Math.min(yv, y0), h = Math.abs(y0 - yv);
                         rect(s, bx0 + k * bw, barTop, Math.max(1, bw - 1), h, p.series().get(k).color(),
                                 p.series().get(k).name() + ": " + String.format(Locale.ROOT, p.valueFormat(), v[k]));
@@ -152,8 +153,9 @@ final class Charts {
                         sep, sep, plotTop, plotBottom + 40));
             }
         }
+        double axis = p.log() ? plotBottom : y.applyAsDouble(0);
         s.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#333\"/>\n",
-                left, right, plotBottom, plotBottom));
+                left, right, axis, axis));
     }
 
     private static void legend(StringBuilder s, List<Series> series, double x, double y) {
