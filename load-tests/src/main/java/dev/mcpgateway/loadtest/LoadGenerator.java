@@ -54,7 +54,13 @@ import java.util.concurrent.atomic.LongAdder;
  *   load --url http://127.0.0.1:8080/mcp --tool echo__echo --connections 16 --warmup 10s --duration 20s \
  *        --label gateway --out gateway.json
  *   load --url http://127.0.0.1:8080/mcp --sessions 1000 --pid 12345 --out sessions.json
+ *   load --url http://127.0.0.1:8080/mcp --sessions 1000 --get-streams --hold-file F --out streams.json
  * </pre>
+ *
+ * <p>With {@code --protocol-version 2026-07-28} (or later) a connection is a client of that revision: no
+ * {@code initialize} and no session; every {@code tools/call} carries the version and the client capabilities in
+ * {@code params._meta} and mirrors its method and tool name in the {@code Mcp-Method} and {@code Mcp-Name}
+ * headers, as the revision requires.
  */
 public final class LoadGenerator {
 
@@ -64,6 +70,10 @@ public final class LoadGenerator {
     static final String ACCEPT = "application/json, text/event-stream";
     static final CharSequence H_SESSION = HttpHeaders.createOptimized("Mcp-Session-Id");
     static final CharSequence H_PROTOCOL = HttpHeaders.createOptimized("MCP-Protocol-Version");
+    static final CharSequence H_METHOD = HttpHeaders.createOptimized("Mcp-Method");
+    static final CharSequence H_NAME = HttpHeaders.createOptimized("Mcp-Name");
+    /** The first revision without sessions: version and capabilities travel in each request's {@code _meta}. */
+    static final String SESSIONLESS_VERSION = "2026-07-28";
 
     // result codes of one tools/call
     static final int OK = 0, HTTP_STATUS = 1, RPC_ERROR = 2, TOOL_ERROR = 3, MALFORMED = 4, TRANSPORT = 5,
@@ -93,6 +103,7 @@ public final class LoadGenerator {
         long pid = -1;
         long settleMs = 3_000;
         boolean keepSessions;
+        boolean getStreams;
         Path holdFile;
         long requestTimeoutMs = 30_000;
         boolean quiet;
@@ -118,6 +129,7 @@ public final class LoadGenerator {
                 case "--pid" -> { o.pid = Long.parseLong(v); i++; }
                 case "--settle" -> { o.settleMs = parseDurationMs(v); i++; }
                 case "--keep-sessions" -> o.keepSessions = true;
+                case "--get-streams" -> o.getStreams = true;
                 case "--hold-file" -> { o.holdFile = Path.of(v); i++; }
                 case "--request-timeout" -> { o.requestTimeoutMs = parseDurationMs(v); i++; }
                 case "--quiet", "-q" -> o.quiet = true;
@@ -213,6 +225,11 @@ public final class LoadGenerator {
             this.client = client;
         }
 
+        /** A 2026-07-28 (or later) client: nothing to open, everything in each request. */
+        boolean sessionless() {
+            return o.protocolVersion.compareTo(SESSIONLESS_VERSION) >= 0;
+        }
+
         MultiMap headers() {
             MultiMap h = MultiMap.caseInsensitiveMultiMap()
                     .add(HttpHeaders.CONTENT_TYPE, "application/json")
@@ -228,6 +245,10 @@ public final class LoadGenerator {
         }
 
         Future<Void> initialize() {
+            if (sessionless()) {
+                protocolVersion = o.protocolVersion;
+                return Future.succeededFuture();
+            }
             String body = "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\""
                     + o.protocolVersion + "\",\"capabilities\":{},\"clientInfo\":{\"name\":\"mcp-gateway-load-tests\","
                     + "\"version\":\"0.1.0\"}}}";
@@ -432,14 +453,21 @@ public final class LoadGenerator {
             this.ctx = ctx;
         }
 
-        /** initialize + notifications/initialized + one checked tools/call. */
+        /** initialize + notifications/initialized (not for 2026-07-28) + one checked tools/call. */
         Future<Void> setUp() {
             client = newClient(1);
             session = new Session(client);
             return session.initialize().compose(v -> {
                 callOptions = session.post();
+                String meta = "";
+                if (session.sessionless()) {
+                    callOptions.putHeader(H_METHOD, "tools/call").putHeader(H_NAME, o.tool);
+                    meta = ",\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":" + jsonString(o.protocolVersion)
+                            + ",\"io.modelcontextprotocol/clientCapabilities\":{},\"io.modelcontextprotocol/clientInfo\":"
+                            + "{\"name\":\"mcp-gateway-load-tests\",\"version\":\"0.1.0\"}}";
+                }
                 prefix = ("{\"jsonrpc\":\"2.0\",\"method\":\"tools/call\",\"params\":{\"name\":" + jsonString(o.tool)
-                        + ",\"arguments\":{\"text\":" + jsonString(o.text) + "}},\"id\":")
+                        + ",\"arguments\":{\"text\":" + jsonString(o.text) + "}" + meta + "},\"id\":")
                         .getBytes(StandardCharsets.UTF_8);
                 suffix = "}".getBytes(StandardCharsets.UTF_8);
                 Promise<Void> p = Promise.promise();
@@ -678,6 +706,7 @@ public final class LoadGenerator {
         int n = o.sessions;
         int concurrency = Math.min(o.connections, n);
         long rssBefore = readRssKb(o.pid);
+        long fdsBefore = countFds(o.pid);
         log("opening " + n + " MCP sessions on " + o.url + " (" + concurrency + " at a time)"
                 + (o.pid > 0 ? ", RSS of pid " + o.pid + " before: " + rssBefore + " kB" : ""));
         Context ctx = vertx.getOrCreateContext();
@@ -699,9 +728,14 @@ public final class LoadGenerator {
         all.get(Math.max(60, n / 10), TimeUnit.SECONDS);
         double openSeconds = (System.nanoTime() - t0) / 1e9;
         log(opened.size() + " sessions open in " + String.format(Locale.ROOT, "%.2f", openSeconds) + " s ("
-                + errors.get() + " errors); settling " + o.settleMs + " ms");
+                + errors.get() + " errors)");
+        long rssSessions = readRssKb(o.pid);
+        long fdsSessions = countFds(o.pid);
+        Streams streams = o.getStreams ? openStreams(ctx, opened) : null;
+        log("settling " + o.settleMs + " ms");
         Thread.sleep(o.settleMs);
         long rssAfter = readRssKb(o.pid);
+        long fdsAfter = countFds(o.pid);
         if (o.holdFile != null) {
             // Someone else measures now: tell them the sessions are open, and wait until they delete the file.
             Files.writeString(o.holdFile, opened.size() + "\n");
@@ -712,6 +746,11 @@ public final class LoadGenerator {
             }
         }
 
+        int streamsDropped = 0;
+        if (streams != null) {
+            streamsDropped = streams.dropped.get();
+            streams.client.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        }
         int deleted = 0;
         if (!o.keepSessions) {
             List<CompletableFuture<Integer>> fs = new ArrayList<>();
@@ -738,6 +777,17 @@ public final class LoadGenerator {
         r.put("pid", o.pid);
         r.put("rssBeforeKb", rssBefore);
         r.put("rssAfterKb", rssAfter);
+        r.put("fdsBefore", fdsBefore);
+        r.put("fdsAfter", fdsAfter);
+        if (streams != null) {
+            r.put("rssSessionsOnlyKb", rssSessions);
+            r.put("fdsSessionsOnly", fdsSessions);
+            r.put("streamsRequested", opened.size());
+            r.put("streamsOpened", streams.opened.get());
+            r.put("streamErrors", streams.errors.get());
+            r.put("streamsDroppedWhileHeld", streamsDropped);
+            if (streams.sample.get() != null) r.put("streamErrorSample", streams.sample.get());
+        }
         if (rssBefore > 0 && rssAfter > 0) {
             r.put("rssDeltaKb", rssAfter - rssBefore);
             if (!opened.isEmpty()) {
@@ -750,7 +800,57 @@ public final class LoadGenerator {
         System.out.println("[" + o.label + "] sessions opened=" + opened.size() + " errors=" + errors.get()
                 + " rssBeforeKb=" + rssBefore + " rssAfterKb=" + rssAfter + " deleted=" + deleted);
         if (sample.get() != null) System.err.println("[" + o.label + "] first error: " + sample.get());
-        return opened.size() == n ? 0 : 1;
+        return opened.size() == n && (streams == null || streams.opened.get() == opened.size()) ? 0 : 1;
+    }
+
+    /** The standalone GET streams opened in sessions mode, one connection each. */
+    record Streams(HttpClient client, AtomicInteger opened, AtomicInteger errors, AtomicInteger dropped,
+                   AtomicReference<String> sample) {
+    }
+
+    /** Opens the standalone stream ({@code GET}) of every session and waits until each answered its headers. */
+    Streams openStreams(Context ctx, List<Session> sessions) throws Exception {
+        Streams st = new Streams(newClient(Math.max(1, sessions.size())), new AtomicInteger(), new AtomicInteger(),
+                new AtomicInteger(), new AtomicReference<>());
+        CompletableFuture<Void> all = new CompletableFuture<>();
+        AtomicInteger pending = new AtomicInteger(sessions.size());
+        long t0 = System.nanoTime();
+        Runnable oneDone = () -> {
+            if (pending.decrementAndGet() == 0) all.complete(null);
+        };
+        if (sessions.isEmpty()) all.complete(null);
+        ctx.runOnContext(v -> {
+            for (Session s : sessions) {
+                MultiMap h = MultiMap.caseInsensitiveMultiMap().add(HttpHeaders.ACCEPT, "text/event-stream");
+                if (s.sessionId != null) h.add(H_SESSION, s.sessionId);
+                if (s.protocolVersion != null) h.add(H_PROTOCOL, s.protocolVersion);
+                st.client().request(new RequestOptions().setMethod(HttpMethod.GET).setURI(path).setHeaders(h))
+                        .compose(req -> req.send())
+                        .onSuccess(resp -> {
+                            if (resp.statusCode() == 200) {
+                                st.opened().incrementAndGet();
+                                resp.handler(b -> { });
+                                resp.exceptionHandler(t -> { });
+                                resp.endHandler(x -> st.dropped().incrementAndGet());
+                            } else {
+                                st.errors().incrementAndGet();
+                                resp.body().onComplete(b -> st.sample().compareAndSet(null, "GET: HTTP " + resp.statusCode()
+                                        + (b.succeeded() ? " " + abbreviate(b.result().toString()) : "")));
+                            }
+                            oneDone.run();
+                        })
+                        .onFailure(t -> {
+                            st.errors().incrementAndGet();
+                            st.sample().compareAndSet(null, "GET: " + t);
+                            oneDone.run();
+                        });
+            }
+        });
+        all.get(Math.max(60, sessions.size() / 10), TimeUnit.SECONDS);
+        log(st.opened().get() + " GET streams open in "
+                + String.format(Locale.ROOT, "%.2f", (System.nanoTime() - t0) / 1e9) + " s (" + st.errors().get()
+                + " errors)");
+        return st;
     }
 
     private void openNext(HttpClient client, int n, AtomicInteger nextIndex, List<Session> opened,
@@ -786,6 +886,16 @@ public final class LoadGenerator {
             return -1;
         }
         return -1;
+    }
+
+    /** Open file descriptors of a process, or -1. */
+    static long countFds(long pid) {
+        if (pid <= 0) return -1;
+        try (var s = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
+            return s.count();
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
     }
 
     static String encode(Histogram h) {

@@ -2,7 +2,7 @@ package dev.mcpgateway.loadtest;
 
 import java.util.Arrays;
 
-/** Dispatcher for the shaded jar: {@code java -jar load-tests.jar <echo-upstream|load|report|resume|cluster-report> [args]}. */
+/** Dispatcher for the shaded jar: {@code java -jar load-tests.jar <echo-upstream|load|report|resume|cluster-report|bench-report> [args]}. */
 public final class Main {
     private Main() {}
 
@@ -18,6 +18,7 @@ public final class Main {
             case "report" -> Report.main(rest);
             case "resume" -> ResumeProbe.main(rest);
             case "cluster-report" -> ClusterReport.main(rest);
+            case "bench-report" -> BenchReport.main(rest);
             case "free-port" -> {
                 try (java.net.ServerSocket s = new java.net.ServerSocket()) {
                     s.setReuseAddress(true);
@@ -39,12 +40,15 @@ public final class Main {
                                                                  minimal MCP echo server on 127.0.0.1
                   load --url URL [--tool NAME] [--connections C] [--warmup 10s] [--duration 20s]
                        [--label NAME] [--out FILE.json]          closed-loop tools/call benchmark
-                  load --url URL --sessions N [--pid PID] [--out FILE.json]
-                                                                 open N MCP sessions, report RSS of PID
+                  load ... --protocol-version 2026-07-28           the same as a 2026-07-28 client (no session)
+                  load --url URL --sessions N [--pid PID] [--get-streams] [--hold-file F] [--out FILE.json]
+                                                                 open N MCP sessions (and their GET streams),
+                                                                 report RSS and open files of PID
                   report --runs DIR --out FILE.md ...            render the Markdown report
                   resume --url LB_URL --replicas r1=PID,...      kill the replica holding a GET stream, time
                                                                  the resumption through the load balancer
                   cluster-report --raw DIR --out FILE.md ...     render the cluster.sh report
+                  bench-report --raw DIR --out FILE.md ...       render the bench.sh report and its SVG charts
                   free-port [HOST]                               print a currently free TCP port""");
     }
 }
