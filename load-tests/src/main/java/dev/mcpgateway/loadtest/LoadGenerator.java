@@ -341,6 +341,10 @@ public final class LoadGenerator {
         try {
             if (ct != null && ct.regionMatches(true, 0, "text/event-stream", 0, 17)) {
                 for (String data : sseData(body.toString(StandardCharsets.UTF_8))) {
+                    if (data.isBlank()) {
+                        // A priming event (an id and retry, empty data) opens a streamed answer.
+                        continue;
+                    }
                     byte[] b = data.getBytes(StandardCharsets.UTF_8);
                     int c = classify(b, 0, b.length, expectedId, expectedText);
                     if (c != NOT_RESPONSE) return c;
