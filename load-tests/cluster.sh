@@ -34,6 +34,8 @@
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=lib.sh
+. "$HERE/lib.sh"
 ROOT="$(cd "$HERE/.." && pwd)"
 
 CONNECTIONS="${CONNECTIONS:-1 16}"
@@ -63,18 +65,6 @@ ISPN_USER="${ISPN_USER:-mcp-gateway}"
 ISPN_PASSWORD="${ISPN_PASSWORD:-mcp-gateway-dev}"
 export ISPN_USER ISPN_PASSWORD
 
-log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
-die() { printf 'error: %s\n' "$*" >&2; exit 1; }
-now() { date +%s.%N; }
-cpu_busy_pct() { # share of all CPUs busy during a 2 s sample (whoever uses them)
-    local _ a b c d e f g h t1 i1 t2 i2
-    read -r _ a b c d e f g h _ </proc/stat
-    t1=$((a + b + c + d + e + f + g + h)); i1=$((d + e))
-    sleep 2
-    read -r _ a b c d e f g h _ </proc/stat
-    t2=$((a + b + c + d + e + f + g + h)); i2=$((d + e))
-    (( t2 > t1 )) && echo $((100 * ((t2 - t1) - (i2 - i1)) / (t2 - t1))) || echo 0
-}
 
 # ---- processes we start, stopped on exit (by PID only) ---------------------------------------------------
 PIDS=()
@@ -110,33 +100,6 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # ---- a JDK >= 21 ---------------------------------------------------------------------------------------
-java_major() {
-    local v
-    v="$("$1" -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2; exit}')"
-    v="${v#1.}"
-    echo "${v%%.*}"
-}
-find_jdk() {
-    local best="" best_major=0 d m
-    if [[ -n "${JAVA_HOME:-}" && -x "$JAVA_HOME/bin/java" && -x "$JAVA_HOME/bin/javac" ]]; then
-        m="$(java_major "$JAVA_HOME/bin/java")"
-        if [[ "$m" =~ ^[0-9]+$ ]] && (( m >= 21 )); then
-            echo "$JAVA_HOME"
-            return 0
-        fi
-    fi
-    for d in /usr/lib/jvm/*/; do
-        d="${d%/}"
-        [[ -x "$d/bin/java" && -x "$d/bin/javac" ]] || continue
-        m="$(java_major "$d/bin/java")"
-        [[ "$m" =~ ^[0-9]+$ ]] || continue
-        if (( m >= 21 && m > best_major )); then
-            best="$d"
-            best_major="$m"
-        fi
-    done
-    [[ -n "$best" ]] && echo "$best"
-}
 JDK="$(find_jdk || true)"
 [[ -n "$JDK" ]] || die "no JDK >= 21 found (JAVA_HOME=${JAVA_HOME:-unset}, /usr/lib/jvm/*)"
 export JAVA_HOME="$JDK"
@@ -230,32 +193,6 @@ GJ=($GATEWAY_JAVA_OPTS)
 T0="$(now)"
 
 # ---- ports -------------------------------------------------------------------------------------------------
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-TAKEN=" "
-free_port() { # sets PORT: nothing listens on it, in 20000-31999 (below the ephemeral range), not handed out before
-    local p
-    for _ in $(seq 1 200); do
-        p=$((20000 + RANDOM % 12000))
-        [[ "$TAKEN" == *" $p "* ]] && continue
-        port_open "$p" && continue
-        TAKEN="$TAKEN$p "
-        PORT="$p"
-        return 0
-    done
-    die "no free port found"
-}
-free_ispn_offset() { # sets OFFSET: Hot Rod 11222+o, JGroups 7800+o and failure detection 57800+o are all free
-    local o
-    for _ in $(seq 1 200); do
-        o=$((1000 + (RANDOM % 670) * 10))
-        [[ "$TAKEN" == *" o$o "* ]] && continue
-        port_open $((11222 + o)) || port_open $((7800 + o)) || port_open $((57800 + o)) && continue
-        TAKEN="${TAKEN}o$o "
-        OFFSET="$o"
-        return 0
-    done
-    die "no free Infinispan port offset found"
-}
 
 # ---- echo upstream (with --streams: GET streams and the ticker tool) ------------------------------------
 "$JAVA" "${HJ[@]}" -cp "$JAR" dev.mcpgateway.loadtest.EchoUpstream --port 0 --threads "$ECHO_THREADS" --streams \
@@ -399,10 +336,6 @@ cp "$WORK/haproxy.cfg" "$RAW/haproxy.cfg"
 haproxy -db -f "$WORK/haproxy.cfg" >"$RAW/haproxy.log" 2>&1 &
 LB_PID=$!
 PIDS+=("$LB_PID")
-lb_up() { # number of replicas HAProxy has UP
-    curl -s -m 2 "http://127.0.0.1:$STATS_PORT/stats;csv" 2>/dev/null \
-        | awk -F, '$1=="gateways" && $2 ~ /^r[0-9]+$/ && $18 ~ /^UP/ {n++} END {print n+0}'
-}
 wait_lb() {
     for _ in $(seq 1 300); do
         kill -0 "$LB_PID" 2>/dev/null || { cat "$RAW/haproxy.log" >&2; die "HAProxy exited"; }
@@ -425,7 +358,6 @@ snap() { # $1 name: each node's /metrics (per-cache statistics, transport bytes)
             -o "$RAW/snap-$1-ispn$((i + 1)).prom" || log "warning: no metrics from ispn$((i + 1))"
     done
 }
-json_field() { sed -n "s/.*\"$2\" : \"\{0,1\}\([^\",]*\)\"\{0,1\}.*/\1/p" "$1" | head -1; }
 
 # ---- measurements ---------------------------------------------------------------------------------------------
 FAILED=0
@@ -508,9 +440,6 @@ if (( ! IDLE_DONE )); then
 fi
 
 # ---- memory per session ---------------------------------------------------------------------------------------
-histo() { # $1 pid $2 file: live objects by class (GC.class_histogram runs a full GC first)
-    "$JCMD" "$1" GC.class_histogram >"$2" 2>&1 || log "warning: jcmd $1 GC.class_histogram failed"
-}
 HEAPS=()
 hold_sessions() { # $1 url $2 label; runs $3... while the sessions are open
     local url="$1" label="$2"

@@ -21,6 +21,8 @@
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=lib.sh
+. "$HERE/lib.sh"
 ROOT="$(cd "$HERE/.." && pwd)"
 
 CONNECTIONS="${CONNECTIONS:-16}"
@@ -42,17 +44,6 @@ RESULTS_DIR="${RESULTS_DIR:-$HERE/results}"
 REPORT="${REPORT:-$RESULTS_DIR/$(date +%F)-tools-call.md}"
 RAW="$RESULTS_DIR/raw"          # JSON of every measurement + process logs (git-ignored)
 
-log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
-die() { printf 'error: %s\n' "$*" >&2; exit 1; }
-cpu_busy_pct() { # share of all CPUs busy during a 2 s sample (whoever uses them)
-    local _ a b c d e f g h t1 i1 t2 i2
-    read -r _ a b c d e f g h _ </proc/stat
-    t1=$((a + b + c + d + e + f + g + h)); i1=$((d + e))
-    sleep 2
-    read -r _ a b c d e f g h _ </proc/stat
-    t2=$((a + b + c + d + e + f + g + h)); i2=$((d + e))
-    (( t2 > t1 )) && echo $((100 * ((t2 - t1) - (i2 - i1)) / (t2 - t1))) || echo 0
-}
 
 # ---- processes we start, stopped on exit (by PID only) ---------------------------------------------------
 PIDS=()
@@ -79,33 +70,6 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # ---- a JDK >= 21 ---------------------------------------------------------------------------------------
-java_major() { # $1 = java executable -> major version (8 for 1.8)
-    local v
-    v="$("$1" -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2; exit}')"
-    v="${v#1.}"
-    echo "${v%%.*}"
-}
-find_jdk() {
-    local best="" best_major=0 d m
-    if [[ -n "${JAVA_HOME:-}" && -x "$JAVA_HOME/bin/java" && -x "$JAVA_HOME/bin/javac" ]]; then
-        m="$(java_major "$JAVA_HOME/bin/java")"
-        if [[ "$m" =~ ^[0-9]+$ ]] && (( m >= 21 )); then
-            echo "$JAVA_HOME"
-            return 0
-        fi
-    fi
-    for d in /usr/lib/jvm/*/; do
-        d="${d%/}"
-        [[ -x "$d/bin/java" && -x "$d/bin/javac" ]] || continue
-        m="$(java_major "$d/bin/java")"
-        [[ "$m" =~ ^[0-9]+$ ]] || continue
-        if (( m >= 21 && m > best_major )); then
-            best="$d"
-            best_major="$m"
-        fi
-    done
-    [[ -n "$best" ]] && echo "$best"
-}
 JDK="$(find_jdk || true)"
 [[ -n "$JDK" ]] || die "no JDK >= 21 found (JAVA_HOME=${JAVA_HOME:-unset}, /usr/lib/jvm/*).
 Install one, e.g. 'apt-get install -y openjdk-21-jdk-headless' (or Temurin 21/25), or point JAVA_HOME at it."
