@@ -109,11 +109,7 @@ public final class BenchReport {
                 case "--upstreams" -> { upstreams = words(v); i++; }
                 case "--targets" -> { targets = words(v); i++; }
                 case "--connections" -> { conns = words(v).stream().map(Integer::parseInt).toList(); i++; }
-                case "--meta" -> {
-                    int eq = v.indexOf('=');
-                    meta.put(eq < 0 ? v : v.substring(0, eq), eq < 0 ? "" : v.substring(eq + 1));
-                    i++;
-                }
+                case "--meta" -> { Report.putMeta(meta, v); i++; }
                 default -> throw new IllegalArgumentException("unknown argument: " + args[i]);
             }
         }

@@ -65,11 +65,7 @@ public final class ClusterReport {
                 case "--goal-added-p50-ms" -> { goalP50 = Double.parseDouble(v); i++; }
                 case "--busy-before" -> { busyBefore = Long.parseLong(v.trim()); i++; }
                 case "--busy-after" -> { busyAfter = Long.parseLong(v.trim()); i++; }
-                case "--meta" -> {
-                    int eq = v.indexOf('=');
-                    meta.put(eq < 0 ? v : v.substring(0, eq), eq < 0 ? "" : v.substring(eq + 1));
-                    i++;
-                }
+                case "--meta" -> { Report.putMeta(meta, v); i++; }
                 default -> throw new IllegalArgumentException("unknown argument: " + args[i]);
             }
         }

@@ -96,11 +96,7 @@ public final class Report {
                 case "--goal-ratio" -> { goalRatio = Double.parseDouble(v); i++; }
                 case "--direct-label" -> { directLabel = v; i++; }
                 case "--gateway-label" -> { gatewayLabel = v; i++; }
-                case "--meta" -> {
-                    int eq = v.indexOf('=');
-                    meta.put(eq < 0 ? v : v.substring(0, eq), eq < 0 ? "" : v.substring(eq + 1));
-                    i++;
-                }
+                case "--meta" -> { Report.putMeta(meta, v); i++; }
                 default -> throw new IllegalArgumentException("unknown argument: " + args[i]);
             }
         }
@@ -314,6 +310,12 @@ public final class Report {
 
     private static String status(boolean met) {
         return met ? "**met**" : "**missed**";
+    }
+
+    /** A {@code --meta NAME=VALUE} argument into the report's settings table (a bare NAME gets an empty value). */
+    static void putMeta(java.util.Map<String, String> meta, String nameValue) {
+        int eq = nameValue.indexOf('=');
+        meta.put(eq < 0 ? nameValue : nameValue.substring(0, eq), eq < 0 ? "" : nameValue.substring(eq + 1));
     }
 
     static String fmt3(double v) {
