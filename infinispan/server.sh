@@ -141,7 +141,8 @@ start() {
       exit 1
     fi
     if [ "$waited" -ge $((start_timeout * 5)) ]; then
-      echo "Node $name did not start within ${start_timeout}s; see $work/$name.log" >&2
+      echo "Node $name did not start within ${start_timeout}s; last lines of $work/$name.log:" >&2
+      tail -n 40 "$work/$name.log" >&2
       kill "$pid" 2>/dev/null || true
       exit 1
     fi

@@ -519,6 +519,8 @@ class ClusterIT {
                         .contains(String.valueOf(i + 1));
             }
         } finally {
+            // Back only once the survivor has dropped the dead incarnation from its view.
+            infinispan.awaitView(0, 1, Duration.ofSeconds(60));
             infinispan.start(1);
         }
     }

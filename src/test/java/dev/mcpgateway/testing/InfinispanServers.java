@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import org.infinispan.client.hotrod.RemoteCacheManager;
@@ -115,6 +117,44 @@ public class InfinispanServers implements QuarkusTestResourceLifecycleManager, A
         env.put("ISPN_JAVA_OPTS", "-Xms64m -Xmx384m -XX:+UseSerialGC");
         env.put("ISPN_START_TIMEOUT", String.valueOf(START_TIMEOUT.toSeconds() - 30));
         run(pb, "start " + node.name());
+    }
+
+    /**
+     * Waits until node {@code index} has installed a cluster view of {@code members} nodes: after a
+     * kill, the survivors' view still holds the dead node until failure detection removes it, and a
+     * node restarted under the same name before then may join a view that still names its dead
+     * incarnation and wait on it.
+     */
+    public void awaitView(int index, int members, Duration timeout) {
+        Path log = WORK.resolve(nodes.get(index).name() + ".log");
+        Pattern view = Pattern.compile("ISPN000094: Received new cluster view .*\\((\\d+)\\) \\[");
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            int last = -1;
+            try {
+                for (String line : Files.readAllLines(log)) {
+                    Matcher m = view.matcher(line);
+                    if (m.find()) {
+                        last = Integer.parseInt(m.group(1));
+                    }
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            if (last == members) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(nodes.get(index).name() + " still has a view of " + last + " nodes, not "
+                        + members + ", after " + timeout);
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
     }
 
     /** Stops node {@code index} (SIGTERM to its PID, then SIGKILL). */
