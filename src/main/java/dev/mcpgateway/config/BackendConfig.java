@@ -17,6 +17,10 @@ import java.util.Map;
  * @param isolation which client sessions share one process of a stdio backend
  * @param inheritEnv names of the gateway's environment variables a stdio process also receives
  *        (beyond the minimal set and its own {@code env})
+ * @param toolOverrides how tools are presented, by upstream tool name
+ * @param cache which tool results are cached (null: none)
+ * @param resilience circuit breaking, concurrency bound and failure mode
+ * @param openapi the REST API behind a backend of transport {@code openapi} (null otherwise)
  */
 public record BackendConfig(
         String name,
@@ -32,13 +36,27 @@ public record BackendConfig(
         List<ForwardHeader> forwardHeaders,
         UpstreamTls tls,
         StdioIsolation isolation,
-        List<String> inheritEnv) {
+        List<String> inheritEnv,
+        Map<String, ToolOverride> toolOverrides,
+        ResultCachePolicy cache,
+        Resilience resilience,
+        OpenApiSource openapi) {
 
     public BackendConfig {
         forwardHeaders = forwardHeaders == null ? List.of() : List.copyOf(forwardHeaders);
         tls = tls == null ? UpstreamTls.DEFAULT : tls;
         isolation = isolation == null ? StdioIsolation.SESSION : isolation;
         inheritEnv = inheritEnv == null ? List.of() : List.copyOf(inheritEnv);
+        toolOverrides = toolOverrides == null ? Map.of() : Map.copyOf(toolOverrides);
+        resilience = resilience == null ? Resilience.DEFAULT : resilience;
+    }
+
+    /** A backend without overrides, cache, resilience settings or OpenAPI document. */
+    public BackendConfig(String name, TransportKind transport, String url, Map<String, String> headers, String command,
+            List<String> args, Map<String, String> env, String cwd, ToolFilter tools, Duration timeout,
+            List<ForwardHeader> forwardHeaders, UpstreamTls tls, StdioIsolation isolation, List<String> inheritEnv) {
+        this(name, transport, url, headers, command, args, env, cwd, tools, timeout, forwardHeaders, tls, isolation,
+                inheritEnv, null, null, null, null);
     }
 
     /** A backend with the default process isolation and no inherited environment. */
@@ -51,7 +69,31 @@ public record BackendConfig(
     /** The same backend with another process isolation. */
     public BackendConfig withIsolation(StdioIsolation newIsolation) {
         return new BackendConfig(name, transport, url, headers, command, args, env, cwd, tools, timeout, forwardHeaders, tls,
-                newIsolation, inheritEnv);
+                newIsolation, inheritEnv, toolOverrides, cache, resilience, openapi);
+    }
+
+    /** The same backend with other tool overrides. */
+    public BackendConfig withToolOverrides(Map<String, ToolOverride> newOverrides) {
+        return new BackendConfig(name, transport, url, headers, command, args, env, cwd, tools, timeout, forwardHeaders, tls,
+                isolation, inheritEnv, newOverrides, cache, resilience, openapi);
+    }
+
+    /** The same backend with another result cache policy. */
+    public BackendConfig withCache(ResultCachePolicy newCache) {
+        return new BackendConfig(name, transport, url, headers, command, args, env, cwd, tools, timeout, forwardHeaders, tls,
+                isolation, inheritEnv, toolOverrides, newCache, resilience, openapi);
+    }
+
+    /** The same backend with other resilience settings. */
+    public BackendConfig withResilience(Resilience newResilience) {
+        return new BackendConfig(name, transport, url, headers, command, args, env, cwd, tools, timeout, forwardHeaders, tls,
+                isolation, inheritEnv, toolOverrides, cache, newResilience, openapi);
+    }
+
+    /** The same backend serving a REST API described by an OpenAPI document. */
+    public BackendConfig withOpenApi(OpenApiSource newOpenapi) {
+        return new BackendConfig(name, transport, url, headers, command, args, env, cwd, tools, timeout, forwardHeaders, tls,
+                isolation, inheritEnv, toolOverrides, cache, resilience, newOpenapi);
     }
 
     /** A backend that forwards no client headers and checks TLS the default way. */

@@ -6,12 +6,25 @@ import java.util.List;
  * One MCP endpoint of the gateway: a path and the backends it federates.
  *
  * @param security who may use the route and what they may call; {@link RouteSecurity#NONE} when open
+ * @param toolDiscovery whether {@code tools/list} shows the catalogue or the gateway's search tools
  */
 public record RouteConfig(String name, String path, PrefixMode prefixMode, List<BackendConfig> backends,
-        RouteSecurity security) {
+        RouteSecurity security, ToolDiscovery toolDiscovery) {
 
     public RouteConfig {
         security = security == null ? RouteSecurity.NONE : security;
+        toolDiscovery = toolDiscovery == null ? ToolDiscovery.LIST : toolDiscovery;
+    }
+
+    /** A route listing its whole catalogue. */
+    public RouteConfig(String name, String path, PrefixMode prefixMode, List<BackendConfig> backends,
+            RouteSecurity security) {
+        this(name, path, prefixMode, backends, security, ToolDiscovery.LIST);
+    }
+
+    /** The same route with another way of presenting its tools. */
+    public RouteConfig withToolDiscovery(ToolDiscovery newDiscovery) {
+        return new RouteConfig(name, path, prefixMode, backends, security, newDiscovery);
     }
 
     /** An open route (no authentication, no authorization rules). */

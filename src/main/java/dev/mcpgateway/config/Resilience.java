@@ -1,0 +1,28 @@
+package dev.mcpgateway.config;
+
+import java.time.Duration;
+
+/**
+ * How the gateway protects itself and a backend from each other: a circuit breaker, a bound on
+ * concurrent requests, and what a session does when the backend is down at its start.
+ *
+ * @param failureThreshold consecutive failures that open the circuit (0: no circuit breaker)
+ * @param openFor how long an open circuit refuses calls before one probe goes through
+ * @param maxConcurrent requests in flight to the backend at once (0: unbounded)
+ * @param failureMode whether a session opens without the backend
+ * @param hideWhenOpen whether the backend's tools leave listings while its circuit is open
+ */
+public record Resilience(int failureThreshold, Duration openFor, int maxConcurrent, FailureMode failureMode,
+        boolean hideWhenOpen) {
+
+    /** What {@code initialize} does when a backend cannot be reached. */
+    public enum FailureMode {
+        /** The session opens without the backend. */
+        FAIL_OPEN,
+        /** {@code initialize} fails. */
+        FAIL_CLOSED
+    }
+
+    /** No circuit breaker, no bound, sessions open without a dead backend. */
+    public static final Resilience DEFAULT = new Resilience(0, Duration.ofSeconds(30), 0, FailureMode.FAIL_OPEN, false);
+}
