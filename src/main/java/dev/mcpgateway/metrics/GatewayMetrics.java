@@ -29,6 +29,7 @@ public class GatewayMetrics {
     /** Gauges are bound to this instance's state: they leave the registry with it. */
     private final java.util.List<io.micrometer.core.instrument.Meter> gauges = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final java.util.Set<String> registeredUp = ConcurrentHashMap.newKeySet();
+    private volatile RequestObserver observer = RequestObserver.NONE;
     private final Counter appended;
     private final Counter replayed;
 
@@ -52,6 +53,7 @@ public class GatewayMetrics {
                         .tags("method", method, "backend", backend, "outcome", outcome)
                         .publishPercentileHistogram().register(registry))
                 .record(nanos, TimeUnit.NANOSECONDS);
+        observer.request(method, backend, outcome, nanos);
     }
 
     /** One request to a backend: ok (any JSON-RPC answer), error, or timeout. */
@@ -61,6 +63,32 @@ public class GatewayMetrics {
                         .tags("backend", backend, "outcome", outcome).publishPercentileHistogram().register(registry))
                 .record(nanos, TimeUnit.NANOSECONDS);
         up(backend).set("error".equals(outcome) ? 0 : 1);
+        observer.upstream(backend, outcome, nanos);
+    }
+
+    /** Sets the one observer of every recorded request (replacing any). */
+    public void observe(RequestObserver requestObserver) {
+        observer = requestObserver == null ? RequestObserver.NONE : requestObserver;
+    }
+
+    /** Event streams open to clients on this replica. */
+    public int openStreams() {
+        return openStreams.get();
+    }
+
+    /**
+     * The timers of requests to one backend, by outcome (for the console: percentiles come from
+     * their histograms), or an empty map before the first request.
+     */
+    public Map<String, Timer> upstreamTimers(String backend) {
+        Map<String, Timer> out = new java.util.TreeMap<>();
+        upstream.forEach((k, t) -> {
+            int sep = k.indexOf('\0');
+            if (k.substring(0, sep).equals(backend)) {
+                out.put(k.substring(sep + 1), t);
+            }
+        });
+        return out;
     }
 
     private AtomicInteger up(String backend) {

@@ -12,14 +12,14 @@ import java.util.Map;
  * digest in constant time (no early exit, so timing tells nothing about which key or how much of
  * it matched). Keys are never logged; only client ids are.
  */
-final class ApiKeys {
+public final class ApiKeys {
 
     private record Entry(String clientId, byte[] digest) {
     }
 
     private final List<Entry> entries = new ArrayList<>();
 
-    ApiKeys(Map<String, String> clientKeys) {
+    public ApiKeys(Map<String, String> clientKeys) {
         clientKeys.forEach((id, key) -> {
             if (key != null && !key.isEmpty()) {
                 entries.add(new Entry(id, digest(key)));
@@ -28,7 +28,7 @@ final class ApiKeys {
     }
 
     /** The client id whose key this is, or null. */
-    String match(String presented) {
+    public String match(String presented) {
         if (presented == null) {
             return null;
         }

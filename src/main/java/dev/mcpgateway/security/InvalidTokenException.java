@@ -1,7 +1,7 @@
 package dev.mcpgateway.security;
 
 /** A bearer token the gateway does not accept; the message says why (it goes to the client). */
-final class InvalidTokenException extends RuntimeException {
+public final class InvalidTokenException extends RuntimeException {
 
     InvalidTokenException(String message) {
         super(message, null, false, false);

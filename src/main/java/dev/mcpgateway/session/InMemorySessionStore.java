@@ -100,6 +100,21 @@ public final class InMemorySessionStore implements SessionStore {
     }
 
     @Override
+    public Future<List<Listed>> list(int max) {
+        long now = clock.getAsLong();
+        List<Listed> out = new java.util.ArrayList<>();
+        for (Entry e : sessions.values()) {
+            if (out.size() >= max) {
+                break;
+            }
+            if (now - e.lastAccess <= idleMillis) {
+                out.add(new Listed(e.session, e.lastAccess));
+            }
+        }
+        return Future.succeededFuture(out);
+    }
+
+    @Override
     public long size() {
         return sessions.size();
     }

@@ -199,6 +199,23 @@ final class InfinispanSessionStore implements SessionStore {
                 .andThen(ar -> local.invalidate(id));
     }
 
+    /** Reads at most {@code max} entries with their metadata; the last write stands for the last activity. */
+    @Override
+    public Future<List<Listed>> list(int max) {
+        return run(c -> CompletableFuture.supplyAsync(() -> {
+            List<Listed> out = new java.util.ArrayList<>();
+            try (var it = c.retrieveEntriesWithMetadata(null, Math.min(max, 100))) {
+                while (it.hasNext() && out.size() < max) {
+                    var e = it.next();
+                    if (e.getValue().getValue() instanceof GatewaySession s) {
+                        out.add(new Listed(s, e.getValue().getCreated()));
+                    }
+                }
+            }
+            return out;
+        }));
+    }
+
     /**
      * Runs an operation on the sessions cache. A failure (the cluster cannot be reached) drops every
      * local copy: events may be lost meanwhile, and a cluster restarted whole has lost its sessions.

@@ -1,5 +1,6 @@
 package dev.mcpgateway.session;
 
+import java.util.List;
 import java.util.function.Consumer;
 
 import io.vertx.core.Future;
@@ -38,6 +39,20 @@ public interface SessionStore {
 
     /** Number of live sessions this store can see (for metrics; may be approximate). */
     long size();
+
+    /**
+     * A session as a listing shows it.
+     *
+     * @param lastActiveMillis when it was last used (epoch millis), as precisely as the store knows:
+     *        the last request in memory, the last write in Infinispan
+     */
+    record Listed(GatewaySession session, long lastActiveMillis) {
+    }
+
+    /** At most {@code max} live sessions, in no particular order (for the operator console). */
+    default Future<List<Listed>> list(int max) {
+        return Future.succeededFuture(List.of());
+    }
 
     /** Called once for each session that expired through inactivity. */
     void onExpiry(Consumer<GatewaySession> listener);
