@@ -65,6 +65,21 @@ abstract class SessionStoreContract {
     }
 
     @Test
+    void listsLiveSessionsUpToTheBound() {
+        SessionStore store = store();
+        List<String> ids = List.of(UUID.randomUUID().toString(), UUID.randomUUID().toString(), UUID.randomUUID().toString());
+        ids.forEach(id -> result(store.put(session(id))));
+        result(store.remove(ids.get(2)));
+        List<SessionStore.Listed> listed = result(store.list(10_000));
+        List<String> listedIds = listed.stream().map(l -> l.session().id()).toList();
+        assertThat(listedIds).contains(ids.get(0), ids.get(1)).doesNotContain(ids.get(2));
+        SessionStore.Listed first = listed.stream().filter(l -> l.session().id().equals(ids.get(0))).findFirst().orElseThrow();
+        assertThat(first.session()).isEqualTo(session(ids.get(0)));
+        assertThat(first.lastActiveMillis()).isPositive();
+        assertThat(result(store.list(1))).hasSize(1);
+    }
+
+    @Test
     void putThenGetAnswersAnEqualSession() {
         SessionStore store = store();
         GatewaySession s = session(newId());
