@@ -195,6 +195,11 @@ class SessionOpener {
             return openUpstreams(route, initializeParams(ProtocolVersions.LATEST, caps), principal, owner(id, principal))
                     .compose(opened -> {
                         Map<String, UpstreamSession> upstreams = opened.upstreams();
+                        JsonRpcError required = guards.failClosed(route, upstreams.keySet(), opened.failures());
+                        if (required != null) {
+                            upstreams.forEach((b, u) -> route.client(b).close(u));
+                            return Future.failedFuture(required.exception());
+                        }
                         if (upstreams.isEmpty()) {
                             return Future.failedFuture(new JsonRpcException(ErrorCodes.UPSTREAM_UNAVAILABLE,
                                     route.clients().isEmpty() ? "No backends are configured for " + route.path()
