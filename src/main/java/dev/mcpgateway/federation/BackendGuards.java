@@ -1,6 +1,7 @@
 package dev.mcpgateway.federation;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -62,34 +63,31 @@ class BackendGuards {
         routes.onRoutesChanged(this::sync);
     }
 
-    /** Installs the guards a configuration asks for; keeps unchanged ones, drops the rest. */
+    /**
+     * Installs the guards a configuration asks for; keeps unchanged ones, drops the rest. Meters of
+     * dropped guards leave the registry before new ones register: a meter with the same name and
+     * tags would otherwise be handed back bound to the old guard.
+     */
     synchronized void sync(List<RouteConfig> configs) {
-        Map<String, Map<String, Guarded>> next = new ConcurrentHashMap<>();
+        Map<String, Map<String, Resilience>> wanted = new HashMap<>();
         for (RouteConfig rc : configs) {
-            Map<String, Guarded> old = guards.getOrDefault(rc.name(), Map.of());
-            Map<String, Guarded> mine = new ConcurrentHashMap<>();
             for (BackendConfig b : rc.backends()) {
-                Resilience r = b.resilience();
-                if (!r.guarded()) {
-                    continue;
+                if (b.resilience().guarded()) {
+                    wanted.computeIfAbsent(rc.name(), k -> new HashMap<>()).put(b.name(), b.resilience());
                 }
-                Guarded g = old.get(b.name());
-                mine.put(b.name(), g != null && g.guard().settings.equals(r) ? g : create(rc.name(), b.name(), r));
-            }
-            if (!mine.isEmpty()) {
-                next.put(rc.name(), mine);
             }
         }
-        List<Guarded> dropped = new ArrayList<>();
-        guards.forEach((route, byBackend) -> byBackend.forEach((backend, g) -> {
-            Map<String, Guarded> kept = next.get(route);
-            if (kept == null || kept.get(backend) != g) {
-                dropped.add(g);
+        guards.forEach((route, byBackend) -> byBackend.entrySet().removeIf(e -> {
+            Resilience w = wanted.getOrDefault(route, Map.of()).get(e.getKey());
+            boolean drop = w == null || !w.equals(e.getValue().guard().settings);
+            if (drop) {
+                e.getValue().meters().forEach(registry::remove);
             }
+            return drop;
         }));
-        guards.putAll(next);
-        guards.keySet().retainAll(next.keySet());
-        dropped.forEach(g -> g.meters().forEach(registry::remove));
+        guards.values().removeIf(Map::isEmpty);
+        wanted.forEach((route, byBackend) -> byBackend.forEach((backend, r) -> guards
+                .computeIfAbsent(route, k -> new ConcurrentHashMap<>()).computeIfAbsent(backend, b -> create(route, b, r))));
     }
 
     private Guarded create(String route, String backend, Resilience r) {
