@@ -167,8 +167,8 @@ final class BackendGuard {
      * Whether a failed call says the backend is unwell: it could not be reached, timed out, broke
      * the connection, answered 5xx (or 408, 429), or answered something that is not JSON-RPC. A
      * JSON-RPC error or an {@code isError} result is an answer, and so is an ended upstream session
-     * (the gateway opens a new one), a message over the gateway's size bound, or another 4xx (a
-     * caller's credentials, say).
+     * (the gateway opens a new one), a message over the gateway's size bound, a bound of the gateway's
+     * own (stdio processes), or another 4xx (a caller's credentials, say).
      */
     boolean countsAgainst(Throwable t) {
         if (!(t instanceof JsonRpcException e)) {
@@ -185,7 +185,11 @@ final class BackendGuard {
             return false;
         }
         String msg = e.getMessage();
-        int http = msg == null ? -1 : msg.indexOf("unavailable: HTTP 4");
+        if (msg == null || msg.contains("mcp-gateway.") || msg.endsWith("the gateway is shutting down")) {
+            // A bound of the gateway's own (it names its setting), or the gateway stopping.
+            return false;
+        }
+        int http = msg.indexOf("unavailable: HTTP 4");
         return http < 0 || msg.startsWith("408", http + 18) || msg.startsWith("429", http + 18);
     }
 

@@ -80,6 +80,10 @@ class BackendGuardTest {
         assertThat(g.countsAgainst(UpstreamErrors.unavailable("web", "HTTP 401 who are you"))).isFalse();
         assertThat(g.countsAgainst(UpstreamErrors.sessionExpired("web"))).isFalse();
         assertThat(g.countsAgainst(UpstreamErrors.tooLarge("web", "a response body", 10))).isFalse();
+        // Bounds of the gateway's own, and its shutdown, say nothing about the backend.
+        assertThat(g.countsAgainst(UpstreamErrors.unavailable("web", "this replica already runs 64 stdio processes,"
+                + " the most mcp-gateway.upstream.max-stdio-processes allows"))).isFalse();
+        assertThat(g.countsAgainst(UpstreamErrors.unavailable("web", "the gateway is shutting down"))).isFalse();
         assertThat(g.countsAgainst(UpstreamErrors.unavailable("other", "Connection refused"))).isFalse();
         assertThat(g.countsAgainst(new JsonRpcException(ErrorCodes.REQUEST_CANCELLED, "cancelled"))).isFalse();
         assertThat(g.countsAgainst(new IllegalStateException("a bug"))).isFalse();
