@@ -138,7 +138,8 @@ public final class McpServersParser {
         return new BackendConfig(name, kind, url, Map.copyOf(headers.scalars()), command, server.field("args").strings(),
                 Map.copyOf(server.field("env").scalars()), server.field("cwd").optString(null), toolFilter(server),
                 BackendRules.timeout(server.field("timeout")), List.copyOf(forward), UpstreamTls.DEFAULT, isolation,
-                inheritEnv).withToolOverrides(ToolOverrideRules.parse(server.field("toolOverrides")));
+                inheritEnv).withToolOverrides(ToolOverrideRules.parse(server.field("toolOverrides")))
+                .withResilience(Resiliences.parse(server));
     }
 
     private static TransportKind transport(Node server, String url, String command) throws ConfigException {

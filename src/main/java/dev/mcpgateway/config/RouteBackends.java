@@ -91,7 +91,8 @@ final class RouteBackends {
         }
         return new BackendConfig(name, TransportKind.STREAMABLE_HTTP, url, Map.copyOf(headers), null, List.of(), Map.of(),
                 null, toolSelector(ref.field("toolSelector")), BackendRules.DEFAULT_TIMEOUT, List.copyOf(forward),
-                endpoint.tls()).withToolOverrides(ToolOverrideRules.parse(ref.field("toolOverrides")));
+                endpoint.tls()).withToolOverrides(ToolOverrideRules.parse(ref.field("toolOverrides")))
+                .withResilience(Resiliences.parse(ref));
     }
 
     /**
