@@ -1,10 +1,15 @@
 package dev.mcpgateway.config;
 
+import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
 import io.swagger.parser.OpenAPIParser;
 import io.swagger.v3.oas.models.OpenAPI;
@@ -48,9 +53,12 @@ final class OpenApiSources {
         if (!openapi.present()) {
             return null;
         }
+        // The Kubernetes API fills in the CRD's defaults (kind Service, group "", path /mcp): those may stay.
+        Map<String, String> defaults = Map.of("kind", "Service", "group", "", "path", "/mcp");
         for (String other : List.of("kind", "group", "port", "path")) {
-            if (ref.field(other).present()) {
-                throw ref.field(other).error("not for a backend with openapi: its operations are called at openapi.baseUrl");
+            Node field = ref.field(other);
+            if (field.present() && !(field.node().isTextual() && field.node().asText().equals(defaults.get(other)))) {
+                throw field.error("not for a backend with openapi: its operations are called at openapi.baseUrl");
             }
         }
         openapi.requireObject();
@@ -84,6 +92,9 @@ final class OpenApiSources {
         OpenAPI api = result == null ? null : result.getOpenAPI();
         List<String> messages = result == null || result.getMessages() == null ? List.of() : result.getMessages();
         if (api == null || api.getOpenapi() == null) {
+            if (messages.isEmpty() && !remote) {
+                messages = syntaxError(Path.of(location));
+            }
             throw documentField.error("cannot read the OpenAPI document " + document + " (an OpenAPI 3.0 or 3.1 document"
                     + " in JSON or YAML expected)" + quote(messages));
         }
@@ -142,6 +153,20 @@ final class OpenApiSources {
             }
         } catch (IllegalArgumentException e) {
             throw where.error("not a valid base URL (scheme, host, optional port and path): \"" + url + "\"");
+        }
+    }
+
+    /** Why a file is not JSON or YAML at all (the parser only says that it read nothing). */
+    private static List<String> syntaxError(Path file) {
+        try {
+            new ObjectMapper(new YAMLFactory()).readTree(file.toFile());
+            return List.of();
+        } catch (JsonProcessingException e) {
+            var where = e.getLocation();
+            return List.of(e.getOriginalMessage().replaceAll("\\s*\\n\\s*", " ") + (where == null ? ""
+                    : " at line " + where.getLineNr() + ", column " + where.getColumnNr()));
+        } catch (IOException | RuntimeException e) {
+            return List.of(String.valueOf(e.getMessage()));
         }
     }
 

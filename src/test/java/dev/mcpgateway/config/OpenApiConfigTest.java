@@ -127,7 +127,8 @@ class OpenApiConfigTest {
                 """
                         {"mcpServers": {"pets": {"type": "openapi", "openapi": "not-openapi.yaml", "baseUrl": "http://127.0.0.1:1"}}}"""))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("\"openapi\"")
-                .hasMessageContaining("cannot read the OpenAPI document not-openapi.yaml");
+                .hasMessageContaining("cannot read the OpenAPI document not-openapi.yaml")
+                .hasMessageContaining("line 2");
         assertThatThrownBy(() -> server("""
                 {"mcpServers": {"pets": {"type": "openapi", "baseUrl": "http://127.0.0.1:1"}}}"""))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("\"openapi\": required");
