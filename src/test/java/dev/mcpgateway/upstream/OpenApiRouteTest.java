@@ -42,4 +42,16 @@ class OpenApiRouteTest {
         assertThat(seen.query()).isEqualTo("username=ada&password=pw");
         assertThat(seen.headers()).containsEntry("X-Api-Key", "route-key");
     }
+
+    @Test
+    void aStatelessClientCallsTheRestApiToo() throws Exception {
+        ObjectNode s = SdkClient.scenario();
+        SdkClient.step(s, "listTools");
+        OpenApiGatewayTest.call(s, "pets__getInventory", "{}");
+        JsonNode report = SdkClient.runV2(endpoint.toString(), s);
+        assertThat(SdkClient.result(report, 0).path("tools")).hasSize(19);
+        JsonNode inventory = SdkClient.result(report, 1);
+        assertThat(inventory.path("isError").asBoolean(false)).isFalse();
+        assertThat(inventory.path("structuredContent").isObject()).isTrue();
+    }
 }
