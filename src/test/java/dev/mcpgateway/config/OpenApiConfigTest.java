@@ -141,6 +141,33 @@ class OpenApiConfigTest {
     }
 
     @Test
+    void aSwagger2DocumentIsConverted(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("v2.yaml"), """
+                swagger: "2.0"
+                info: {title: old, version: "1"}
+                host: api.example.test
+                basePath: /v2
+                schemes: [https]
+                paths:
+                  /things/{id}:
+                    get:
+                      operationId: getThing
+                      parameters:
+                      - {name: id, in: path, required: true, type: integer}
+                      - {name: tags, in: query, type: array, items: {type: string}, collectionFormat: multi}
+                      responses: {"200": {description: ok}}
+                """);
+        BackendConfig b = McpServersParser.parse(dir.resolve("servers.json").toString(), """
+                {"mcpServers": {"old": {"openapi": "v2.yaml"}}}""", Map.<String, String>of()::get).routes().get(0)
+                .backends().get(0);
+        assertThat(b.url()).isEqualTo("https://api.example.test/v2");
+        OpenApiOperation op = b.openapi().operation("getThing");
+        assertThat(op.definition().at("/inputSchema/properties/id/type").asText()).isEqualTo("integer");
+        assertThat(op.definition().at("/inputSchema/properties/tags/type").asText()).isEqualTo("array");
+        assertThat(op.parameters().get(1).explode()).isTrue();
+    }
+
+    @Test
     void namesStylesRecursionAndServerDefaults(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
         Files.writeString(dir.resolve("api.json"), """
                 {"openapi": "3.1.0", "info": {"title": "t", "version": "2"},
