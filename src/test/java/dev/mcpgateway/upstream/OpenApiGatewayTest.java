@@ -64,6 +64,8 @@ class OpenApiGatewayTest {
         call(s, "pets__getUserByName", "{\"username\": \"a b/c?\"}");
         call(s, "pets__deletePet", "{\"petId\": 7002, \"api_key\": \"delete-key\"}");
         call(s, "pets__getPetById", "{}");
+        call(s, "pets__addPet", "{\"body\": {\"id\": 7003, \"name\": \"Kit\", \"photoUrls\": [], \"status\": \"pending\"}}");
+        call(s, "pets__findPetsByStatus", "{\"status\": [\"available\", \"pending\"]}");
         JsonNode report = SdkClient.run(endpoint.toString(), s);
 
         // tools/list: 19 operations of the document, and the one tool the remote backend keeps.
@@ -127,6 +129,10 @@ class OpenApiGatewayTest {
         JsonNode invalid = SdkClient.result(report, 10);
         assertThat(invalid.path("isError").asBoolean()).isTrue();
         assertThat(text(invalid)).contains("missing required argument 'petId'");
+
+        // Several values of an exploded query parameter: status=available&status=pending.
+        assertThat(SdkClient.result(report, 12).at("/structuredContent/result").size()).isEqualTo(2);
+        assertThat(server.last("/api/v3/pet/findByStatus").query()).isEqualTo("status=available&status=pending");
     }
 
     @Test
