@@ -98,7 +98,11 @@ public final class McpServersParser {
         }
         RouteSecurity security = new McpServersAuth(env).route(root.field("auth"), upstreams,
                 backends.stream().map(BackendConfig::name).toList());
-        return new GatewayModel(file, List.of(new RouteConfig("default", path, prefix, List.copyOf(backends), security)));
+        RouteConfig route = new RouteConfig("default", path, prefix, List.copyOf(backends), security);
+        ToolOverrideRules.checkAcrossBackends(route.backends(), route.prefixed(),
+                (backend, tool) -> servers.field(backend).at(file + ": server \"" + backend + "\"").field("toolOverrides")
+                        .field(tool));
+        return new GatewayModel(file, List.of(route));
     }
 
     /** @param passthrough the server's {@code auth} is passthrough: it may receive the caller's Authorization */
@@ -136,7 +140,7 @@ public final class McpServersParser {
         return new BackendConfig(name, kind, url, Map.copyOf(headers.scalars()), command, server.field("args").strings(),
                 Map.copyOf(server.field("env").scalars()), server.field("cwd").optString(null), toolFilter(server),
                 BackendRules.timeout(server.field("timeout")), List.copyOf(forward), UpstreamTls.DEFAULT, isolation,
-                inheritEnv).withOpenApi(openapi);
+                inheritEnv).withToolOverrides(ToolOverrideRules.parse(server.field("toolOverrides"))).withOpenApi(openapi);
     }
 
     private static TransportKind transport(Node server, String url, String command) throws ConfigException {

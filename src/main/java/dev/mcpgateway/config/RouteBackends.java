@@ -93,7 +93,7 @@ final class RouteBackends {
         return new BackendConfig(name, openapi != null ? TransportKind.OPENAPI : TransportKind.STREAMABLE_HTTP, url,
                 Map.copyOf(headers), null, List.of(), Map.of(), null, toolSelector(ref.field("toolSelector")),
                 BackendRules.DEFAULT_TIMEOUT, List.copyOf(forward), openapi != null ? UpstreamTls.DEFAULT : endpoint.tls())
-                .withOpenApi(openapi);
+                .withToolOverrides(ToolOverrideRules.parse(ref.field("toolOverrides"))).withOpenApi(openapi);
     }
 
     /**
