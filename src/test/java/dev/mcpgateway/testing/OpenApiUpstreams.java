@@ -11,7 +11,7 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 /**
  * The Petstore REST server and a gateway configuration that serves it as an MCP server twice: as
  * {@code pets} (the document from a file, a static header, a client-credentials token the gateway
- * obtains from the same server) and as {@code remote} (the document fetched over HTTP, one tool).
+ * obtains from the same server, {@code logoutUser} renamed {@code signOut}) and as {@code remote} (the document fetched over HTTP, one tool).
  * With the init argument {@code format=mcproute}, an MCPRoute YAML file instead. The gateway checks
  * the file every 200 ms, so a test may rewrite it.
  */
@@ -47,6 +47,7 @@ public class OpenApiUpstreams implements QuarkusTestResourceLifecycleManager {
                     {"mcpServers": {
                       "pets": {"type": "openapi", "openapi": "%s", "baseUrl": "%s",
                                "headers": {"X-Api-Key": "static-key"}, "timeout": 10,
+                               "toolOverrides": {"logoutUser": {"name": "signOut", "description": "Ends the session."}},
                                "auth": {"type": "client_credentials", "clientId": "gateway", "clientSecret": "s3cret",
                                         "tokenEndpoint": "http://127.0.0.1:%d/oauth/token"}},
                       "remote": {"type": "openapi", "openapi": "http://127.0.0.1:%d/openapi.yaml", "baseUrl": "%s",

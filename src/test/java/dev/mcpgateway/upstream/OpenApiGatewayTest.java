@@ -66,6 +66,7 @@ class OpenApiGatewayTest {
         call(s, "pets__getPetById", "{}");
         call(s, "pets__addPet", "{\"body\": {\"id\": 7003, \"name\": \"Kit\", \"photoUrls\": [], \"status\": \"pending\"}}");
         call(s, "pets__findPetsByStatus", "{\"status\": [\"available\", \"pending\"]}");
+        call(s, "pets__signOut", "{}");
         JsonNode report = SdkClient.run(endpoint.toString(), s);
 
         // tools/list: 19 operations of the document, and the one tool the remote backend keeps.
@@ -73,7 +74,8 @@ class OpenApiGatewayTest {
         List<String> names = new ArrayList<>();
         tools.forEach(t -> names.add(t.path("name").asText()));
         assertThat(names).hasSize(20).contains("pets__addPet", "pets__getPetById", "pets__findPetsByTags",
-                "pets__uploadFile", "pets__logoutUser", "remote__getInventory");
+                "pets__uploadFile", "pets__signOut", "remote__getInventory").doesNotContain("pets__logoutUser");
+        assertThat(tool(tools, "pets__signOut").path("description").asText()).isEqualTo("Ends the session.");
         JsonNode getPet = tool(tools, "pets__getPetById");
         assertThat(getPet.at("/inputSchema/properties/petId/type").asText()).isEqualTo("integer");
         assertThat(getPet.at("/inputSchema/required/0").asText()).isEqualTo("petId");
@@ -133,6 +135,10 @@ class OpenApiGatewayTest {
         // Several values of an exploded query parameter: status=available&status=pending.
         assertThat(SdkClient.result(report, 12).at("/structuredContent/result").size()).isEqualTo(2);
         assertThat(server.last("/api/v3/pet/findByStatus").query()).isEqualTo("status=available&status=pending");
+
+        // A tool override renames an operation; the call still reaches it.
+        assertThat(text(SdkClient.result(report, 13))).isEqualTo("HTTP 200 (no content)");
+        assertThat(server.last("/api/v3/user/logout").method()).isEqualTo("GET");
     }
 
     @Test
