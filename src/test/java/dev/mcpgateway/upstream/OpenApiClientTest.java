@@ -42,6 +42,65 @@ class OpenApiClientTest {
         return f.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
 
+    /** A REST server that never answers {@code /slow}, sends 64 KiB for {@code /big} and echoes headers on {@code /echo}. */
+    int restServer() throws Exception {
+        return vertx.createHttpServer().requestHandler(req -> {
+            switch (req.path()) {
+                case "/v1/slow" -> {
+                    // never answers
+                }
+                case "/v1/big" -> req.response().putHeader("Content-Type", "text/plain").end("x".repeat(64 * 1024));
+                default -> {
+                    ObjectNode headers = JSON.objectNode();
+                    req.headers().forEach(h -> headers.put(h.getKey().toLowerCase(java.util.Locale.ROOT), h.getValue()));
+                    req.response().putHeader("Content-Type", "application/json").end(headers.toString());
+                }
+            }
+        }).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).actualPort();
+    }
+
+    @Test
+    void callsAreBoundedInTimeAndSizeAndArgumentsNeverReplaceConfiguredHeaders() throws Exception {
+        int port = restServer();
+        String base = "http://127.0.0.1:" + port + "/v1";
+        List<OpenApiOperation> ops = List.of(
+                new OpenApiOperation("slow", "GET", "/slow", List.of(), null, JSON.objectNode()),
+                new OpenApiOperation("big", "GET", "/big", List.of(), null, JSON.objectNode()),
+                new OpenApiOperation("echo", "GET", "/echo", List.of(
+                        new OpenApiOperation.Parameter("X-Api-Key", "key", "header", "simple", false, false),
+                        new OpenApiOperation.Parameter("X-Mine", "mine", "header", "simple", false, false)), null,
+                        JSON.objectNode()));
+        BackendConfig b = new BackendConfig("api", TransportKind.OPENAPI, base, Map.of("X-Api-Key", "configured"), null,
+                List.of(), Map.of(), null, ToolFilter.ALLOW_ALL, Duration.ofMillis(500))
+                .withOpenApi(new OpenApiSource("api.json", base, null, null, ops));
+        OpenApiClient client = new OpenApiClient(vertx, b, new UpstreamOptions(Duration.ofSeconds(1), Duration.ofSeconds(30),
+                4, Duration.ofSeconds(1), 1024, Duration.ofMinutes(1), new ProcessBudget(1)));
+        UpstreamSession session = await(client.open(JSON.objectNode()));
+
+        Throwable slow = failure(client.request(session, call("slow", "{}"), UpstreamSink.DISCARD, Map.of()));
+        assertThat(UpstreamErrors.isTimeout(slow)).isTrue();
+        assertThat(slow).hasMessageContaining("did not answer within 500 ms");
+        Throwable big = failure(client.request(session, call("big", "{}"), UpstreamSink.DISCARD, Map.of()));
+        assertThat(big).hasMessageContaining("larger than 1024 bytes").hasMessageContaining("max-message-size");
+
+        JsonNode echo = await(client.request(session, call("echo", "{\"key\": \"from-model\", \"mine\": \"m\"}"),
+                UpstreamSink.DISCARD, Map.of("Authorization", "Bearer t"))).result().path("structuredContent");
+        assertThat(echo.path("x-api-key").asText()).isEqualTo("configured");
+        assertThat(echo.path("authorization").asText()).isEqualTo("Bearer t");
+        assertThat(echo.path("x-mine").asText()).isEqualTo("m");
+        client.shutdown();
+    }
+
+    static JsonRpcRequest call(String tool, String arguments) throws Exception {
+        ObjectNode params = JSON.objectNode().put("name", tool);
+        params.set("arguments", new com.fasterxml.jackson.databind.ObjectMapper().readTree(arguments));
+        return request("tools/call", params);
+    }
+
+    static Throwable failure(Future<?> f) throws Exception {
+        return f.toCompletionStage().toCompletableFuture().handle((r, t) -> t).get(10, TimeUnit.SECONDS);
+    }
+
     OpenApiClient client(int operations) {
         List<OpenApiOperation> ops = new ArrayList<>();
         for (int i = 0; i < operations; i++) {
