@@ -105,7 +105,8 @@ public final class McpRouteParser {
         for (Node ref : refs.list()) {
             ref.requireObject();
             ref.allowOnly("name", "namespace", "kind", "group", "port", "path", "toolSelector", "securityPolicy",
-                    "forwardHeaders", "toolOverrides");
+                    "forwardHeaders", "toolOverrides", "circuitBreaker", "maxConcurrent", "failureMode",
+                    "hideToolsWhenOpen", "openapi");
             String name = ref.field("name").string();
             BackendRules.checkName(ref.field("name"), name);
             BackendRules.checkDistinct(ref.field("name"), name, names);

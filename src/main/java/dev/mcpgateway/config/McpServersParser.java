@@ -113,8 +113,10 @@ public final class McpServersParser {
         if (kind == TransportKind.STDIO && command == null) {
             throw server.field("command").error("required for type stdio");
         }
+        OpenApiSource openapi = kind == TransportKind.OPENAPI ? OpenApiSources.server(server, file) : null;
+        url = openapi != null ? openapi.baseUrl() : url;
         if (kind != TransportKind.STDIO) {
-            checkUrl(server.field("url"), url);
+            checkUrl(server.field(openapi != null ? "baseUrl" : "url"), url);
         }
         Node headers = server.field("headers");
         for (Map.Entry<String, Node> h : headers.entries()) {
@@ -138,11 +140,15 @@ public final class McpServersParser {
         return new BackendConfig(name, kind, url, Map.copyOf(headers.scalars()), command, server.field("args").strings(),
                 Map.copyOf(server.field("env").scalars()), server.field("cwd").optString(null), toolFilter(server),
                 BackendRules.timeout(server.field("timeout")), List.copyOf(forward), UpstreamTls.DEFAULT, isolation,
-                inheritEnv).withToolOverrides(ToolOverrideRules.parse(server.field("toolOverrides")));
+                inheritEnv).withToolOverrides(ToolOverrideRules.parse(server.field("toolOverrides")))
+                .withResilience(Resiliences.parse(server)).withOpenApi(openapi);
     }
 
     private static TransportKind transport(Node server, String url, String command) throws ConfigException {
         Node type = server.field("type").present() ? server.field("type") : server.field("transport");
+        if (!type.present() && server.field("openapi").present()) {
+            return TransportKind.OPENAPI;
+        }
         if (!type.present()) {
             if (url != null && command != null) {
                 throw server.error("has both \"url\" and \"command\"; set \"type\" or remove one");
@@ -157,8 +163,9 @@ public final class McpServersParser {
             case "http", "streamable-http", "streamableHttp", "streamable_http" -> TransportKind.STREAMABLE_HTTP;
             case "sse" -> TransportKind.SSE;
             case "stdio" -> TransportKind.STDIO;
+            case "openapi" -> TransportKind.OPENAPI;
             default -> throw type.error("unknown transport \"" + t
-                    + "\"; expected one of http, streamable-http, streamableHttp, sse, stdio");
+                    + "\"; expected one of http, streamable-http, streamableHttp, sse, stdio, openapi");
         };
     }
 

@@ -74,6 +74,8 @@ class Catalog {
     private final ToolAuthorizer authorizer;
     private final Forwarder forwarder;
     private final SessionOpener opener;
+    @Inject
+    BackendGuards guards;
 
     @Inject
     Catalog(GatewayConfig config, ToolAuthorizer authorizer, Forwarder forwarder, SessionOpener opener) {
@@ -96,7 +98,8 @@ class Catalog {
         if (cursor == null) {
             for (UpstreamSession u : session.upstreamList()) {
                 // A backend removed by a reload is no longer listed.
-                if (u.has(kind.capability()) && route.client(u.backend()) != null) {
+                if (u.has(kind.capability()) && route.client(u.backend()) != null
+                        && !(kind == Kind.TOOLS && guards.hidesTools(route, u.backend()))) {
                     targets.put(u.backend(), null);
                 }
             }
