@@ -148,7 +148,7 @@
     refresh.addEventListener('click', () => { force = true; });
     root.append(h('div', { class: 'toolbar' }, h('h2', { text: 'Backends' }), refresh),
       h('table', { id: 'backends-table' }, h('thead', {}, h('tr', {}, ['Backend', 'Route', 'Transport', 'Target', 'Revision',
-        'Capabilities', 'Health', 'p50 / p90 / p99 (all time)', 'Errors', 'Last 5 min', 'Last error'].map(t => h('th', { text: t })))), body));
+        'Capabilities', 'Health', 'Latency (since start)', 'Errors', 'Last 5 min', 'Last error'].map(t => h('th', { text: t })))), body));
     live(async (current) => {
       const data = await api('backends' + (force ? '?refresh=1' : ''));
       force = false;
@@ -166,9 +166,10 @@
           h('td', { text: b.protocolVersion || '–' }),
           h('td', {}, Object.keys(b.capabilities || {}).map(c => badge(c))),
           h('td', {}, health, b.probeError ? h('div', { class: 'error', text: b.probeError }) : null),
-          h('td', { class: 'num', text: [m.p50Ms, m.p90Ms, m.p99Ms].map(ms).join(' / ') }),
+          h('td', { class: 'num' }, m.requests ? ['p50', 'p90', 'p99'].map(p => h('div', { text: p + ' ' + ms(m[p + 'Ms']) })) : '–'),
           h('td', { class: 'num', text: (m.requests ? (m.errorRate * 100).toFixed(1) + '% of ' + m.requests : '–') }),
-          h('td', { class: 'num', text: b.recent.requests ? b.recent.requests + ' req, p99 ' + ms(b.recent.p99Ms) : '–' }),
+          h('td', { class: 'num' }, b.recent.requests ? [h('div', { text: b.recent.requests + ' req' }),
+            h('div', { text: 'p50 ' + ms(b.recent.p50Ms) }), h('div', { text: 'p99 ' + ms(b.recent.p99Ms) })] : '–'),
           h('td', { text: b.lastError ? b.lastError.outcome + ' at ' + new Date(b.lastError.at).toLocaleTimeString() : '–' }));
       }));
     }, 5000);
@@ -307,7 +308,7 @@
     return 10 * p;
   }
 
-  function fmt(v) { return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2).replace(/\.?0+$/, '') || '0'; }
+  function fmt(v) { return Number.isInteger(v) ? String(v) : v >= 10 ? v.toFixed(1) : String(Number(v.toFixed(2))); }
 
   function pick(group, field) {
     const out = {};

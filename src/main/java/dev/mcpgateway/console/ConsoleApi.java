@@ -18,6 +18,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.mcpgateway.config.BackendConfig;
 import dev.mcpgateway.config.GatewayConfig;
+import dev.mcpgateway.config.Resilience;
 import dev.mcpgateway.config.RouteConfig;
 import dev.mcpgateway.config.RouteSecurity;
 import dev.mcpgateway.config.TransportKind;
@@ -124,6 +125,7 @@ class ConsoleApi {
             ObjectNode out = JSON.objectNode();
             ArrayNode list = out.putArray("backends");
             Map<String, Boolean> status = metrics.upstreamStatus();
+            Map<String, String> circuits = inspection.circuits();
             ObjectNode recent = traffic.snapshot(5).with("backends");
             for (int i = 0; i < all.size(); i++) {
                 Probed p = found.get(i).succeeded() ? found.get(i).result() : null;
@@ -148,6 +150,17 @@ class ConsoleApi {
                     }
                     Boolean up = status.get(b.name());
                     o.put("health", up == null ? "unknown" : up ? "reachable" : "unreachable");
+                    String circuit = circuits.get(all.get(i).name() + "/" + b.name());
+                    if (circuit != null) {
+                        o.put("circuit", circuit);
+                    }
+                    Resilience res = b.resilience();
+                    if (res.guarded()) {
+                        o.putObject("resilience").put("failureThreshold", res.failureThreshold())
+                                .put("openForMs", res.openFor().toMillis()).put("maxConcurrent", res.maxConcurrent())
+                                .put("failureMode",
+                                        res.failureMode() == Resilience.FailureMode.FAIL_CLOSED ? "failClosed" : "failOpen");
+                    }
                     o.set("meters", meters.of(b.name()));
                     JsonNode r = recent.get(b.name());
                     ObjectNode w = o.putObject("recent");

@@ -51,12 +51,22 @@ public class Inspection {
 
     private final SessionOpener opener;
     private final Catalog catalog;
+    private final BackendGuards guards;
     private final SecureRandom random = new SecureRandom();
 
     @Inject
-    Inspection(SessionOpener opener, Catalog catalog) {
+    Inspection(SessionOpener opener, Catalog catalog, BackendGuards guards) {
         this.opener = opener;
         this.catalog = catalog;
+        this.guards = guards;
+    }
+
+    /**
+     * The circuit state on this replica of every backend with a circuit breaker or concurrency
+     * bound, as {@code route-name/backend} to {@code closed}, {@code open} or {@code half-open}.
+     */
+    public Map<String, String> circuits() {
+        return guards.states();
     }
 
     /** Opens every backend of the route as {@code principal}; with {@code tools}, lists them all. */

@@ -88,6 +88,9 @@ class ConsoleApiTest {
             assertThat(backends.getString("backends[" + i + "].health")).isIn("reachable", "unknown");
         }
         assertThat(backends.getInt("backends[0].toolOverrides")).isEqualTo(1);
+        assertThat(backends.getString("backends[0].circuit")).isEqualTo("closed");
+        assertThat(backends.getInt("backends[0].resilience.failureThreshold")).isEqualTo(5);
+        assertThat(backends.getString("backends[1].circuit")).isNull();
     }
 
     @Test
@@ -168,6 +171,16 @@ class ConsoleApiTest {
                 .POST(HttpRequest.BodyPublishers.ofString("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}"))
                 .build(), HttpResponse.BodyHandlers.discarding());
         return session;
+    }
+
+    static HttpResponse<String> call(HttpClient http, URI mcp, String session, String tool, String arguments)
+            throws Exception {
+        return http.send(McpHttp.request(mcp, PROTOCOL).header("Content-Type", "application/json")
+                .header("Mcp-Session-Id", session).header("X-API-Key", ConsoleUpstreams.ALICE)
+                .POST(HttpRequest.BodyPublishers.ofString("""
+                        {"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"%s","arguments":%s}}"""
+                        .formatted(tool, arguments)))
+                .build(), HttpResponse.BodyHandlers.ofString());
     }
 
     static HttpResponse<String> toolsList(HttpClient http, URI mcp, String session) throws Exception {

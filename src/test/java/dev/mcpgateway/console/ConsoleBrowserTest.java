@@ -97,6 +97,12 @@ class ConsoleBrowserTest {
         for (int i = 0; i < 5; i++) {
             assertThat(ConsoleApiTest.toolsList(http, mcp, session).statusCode()).isEqualTo(200);
         }
+        for (int i = 0; i < 4; i++) {
+            assertThat(ConsoleApiTest.call(http, mcp, session, "alpha__say", "{\"message\":\"hi\"}").body())
+                    .contains("Echo: hi");
+            assertThat(ConsoleApiTest.call(http, mcp, session, "beta__get-sum", "{\"a\":2,\"b\":3}").statusCode())
+                    .isEqualTo(200);
+        }
         String other = ConsoleApiTest.initialize(http, mcp);
 
         browser.get(console.toString());
@@ -113,7 +119,7 @@ class ConsoleBrowserTest {
         go("backends");
         waitUntilText(By.cssSelector("#backends-table tr[data-backend='beta']"), "2025-11-25");
         assertThat(browser.findElement(By.cssSelector("#backends-table tr[data-backend='alpha']")).getText())
-                .contains("streamable_http", "2025-11-25", "tools");
+                .contains("streamable_http", "2025-11-25", "tools", "circuit closed");
         assertThat(browser.findElement(By.cssSelector("#backends-table tr[data-backend='beta']")).getText()).contains("stdio");
         screenshot("backends");
 
@@ -145,7 +151,8 @@ class ConsoleBrowserTest {
 
         // Traffic: the requests made here are on the chart
         go("traffic");
-        waitUntil(() -> Long.parseLong(browser.findElement(By.id("traffic-requests")).getText()) >= 6);
+        waitUntil(() -> Long.parseLong(browser.findElement(By.id("traffic-requests")).getText()) >= 14);
+        waitFor(By.cssSelector("#chart-rps-method polyline[data-series='tools/call']"));
         WebElement line = waitFor(By.cssSelector("#chart-rps-method polyline[data-series='tools/list']"));
         assertThat(line.getAttribute("points")).isNotBlank();
         assertThat(browser.findElements(By.cssSelector("#chart-rps-backend polyline[data-series='alpha']"))).hasSize(1);
