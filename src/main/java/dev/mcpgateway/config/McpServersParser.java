@@ -98,7 +98,8 @@ public final class McpServersParser {
         }
         RouteSecurity security = new McpServersAuth(env).route(root.field("auth"), upstreams,
                 backends.stream().map(BackendConfig::name).toList());
-        return new GatewayModel(file, List.of(new RouteConfig("default", path, prefix, List.copyOf(backends), security)));
+        return new GatewayModel(file, List.of(new RouteConfig("default", path, prefix, List.copyOf(backends), security)
+                .withToolDiscovery(ToolDiscoveries.parse(root.field("toolDiscovery")))));
     }
 
     /** @param passthrough the server's {@code auth} is passthrough: it may receive the caller's Authorization */

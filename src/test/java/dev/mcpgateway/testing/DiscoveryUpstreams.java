@@ -1,0 +1,158 @@
+package dev.mcpgateway.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+
+/**
+ * Upstreams for progressive tool discovery: server-everything over Streamable HTTP ({@code everything})
+ * and the tool catalogue of src/test/resources/discovery/catalog.json (src/test/node/catalog-upstream.mjs,
+ * one backend per catalogue section, 200+ tools). Init arg {@code format}: {@code json} writes an
+ * mcp-servers.json with one search route on {@code /mcp} (everything and the catalogue); {@code yaml}
+ * writes MCPRoutes: the same search route on {@code /mcp}, and the catalogue alone on
+ * {@code /catalog/list} (listed) and {@code /catalog/search} (searched). On both, an authorization
+ * rule denies everything's {@code get-env} to every caller.
+ */
+public class DiscoveryUpstreams implements QuarkusTestResourceLifecycleManager {
+
+    public static final Path CATALOG = Path.of("src/test/resources/discovery/catalog.json").toAbsolutePath();
+    public static final Path CATALOG_UPSTREAM = NodePeers.DIR.resolve("catalog-upstream.mjs");
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private String format = "json";
+    private Process everything;
+    private Process catalog;
+    private Path config;
+
+    @Override
+    public void init(Map<String, String> initArgs) {
+        format = initArgs.getOrDefault("format", "json");
+    }
+
+    /** The backends of the catalogue file, in order. */
+    public static List<String> catalogBackends() {
+        try {
+            List<String> out = new ArrayList<>();
+            for (Iterator<String> it = MAPPER.readTree(CATALOG.toFile()).fieldNames(); it.hasNext();) {
+                String name = it.next();
+                if (!name.startsWith("_")) {
+                    out.add(name);
+                }
+            }
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public Map<String, String> start() {
+        int everythingPort = NodePeers.freePort();
+        int catalogPort = NodePeers.freePort();
+        everything = NodePeers.startEverythingHttp(everythingPort);
+        ProcessBuilder pb = new ProcessBuilder(List.of(NodePeers.node(), CATALOG_UPSTREAM.toString()))
+                .directory(NodePeers.DIR.toFile()).redirectErrorStream(true);
+        pb.environment().put("PORT", Integer.toString(catalogPort));
+        pb.environment().put("CATALOG", CATALOG.toString());
+        catalog = NodePeers.startAndWait(pb, "catalog-upstream listening on", "catalog-upstream:" + catalogPort);
+        try {
+            config = "yaml".equals(format) ? writeYaml(everythingPort, catalogPort) : writeJson(everythingPort, catalogPort);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Map<String, String> props = new HashMap<>();
+        props.put("mcp-gateway.config-file", config.toString());
+        props.put("test.catalog.url", "http://127.0.0.1:" + catalogPort);
+        return props;
+    }
+
+    private static Path writeJson(int everythingPort, int catalogPort) throws IOException {
+        ObjectNode root = MAPPER.createObjectNode();
+        root.put("toolDiscovery", "search");
+        ObjectNode servers = root.putObject("mcpServers");
+        servers.putObject("everything").put("url", "http://127.0.0.1:" + everythingPort + "/mcp");
+        for (String backend : catalogBackends()) {
+            servers.putObject(backend).put("url", "http://127.0.0.1:" + catalogPort + "/" + backend + "/mcp");
+        }
+        JsonNode auth = MAPPER.readTree("""
+                {"authorization": {"defaultAction": "allow",
+                  "rules": [{"name": "no-env", "tools": ["everything__get-env"], "action": "deny"}]}}""");
+        root.set("auth", auth);
+        return NodePeers.writeConfig("discovery-", root);
+    }
+
+    private static Path writeYaml(int everythingPort, int catalogPort) throws IOException {
+        StringBuilder catalogRefs = new StringBuilder();
+        StringBuilder backends = new StringBuilder();
+        for (String b : catalogBackends()) {
+            catalogRefs.append("  - {name: ").append(b).append(", path: /").append(b).append("/mcp}\n");
+            backends.append("""
+                    ---
+                    apiVersion: gateway.envoyproxy.io/v1alpha1
+                    kind: Backend
+                    metadata: {name: %s, namespace: default}
+                    spec:
+                      endpoints: [{ip: {address: 127.0.0.1, port: %d}}]
+                    """.formatted(b, catalogPort));
+        }
+        String yaml = """
+                apiVersion: aigateway.envoyproxy.io/v1beta1
+                kind: MCPRoute
+                metadata: {name: discovery, namespace: default}
+                spec:
+                  path: /mcp
+                  toolDiscovery: search
+                  backendRefs:
+                  - {name: everything, path: /mcp}
+                %s  securityPolicy:
+                    authorization:
+                      defaultAction: Allow
+                      rules:
+                      - target: {tools: [{backend: everything, tool: get-env}]}
+                        action: Deny
+                ---
+                apiVersion: aigateway.envoyproxy.io/v1beta1
+                kind: MCPRoute
+                metadata: {name: catalog-list, namespace: default}
+                spec:
+                  path: /catalog/list
+                  backendRefs:
+                %s---
+                apiVersion: aigateway.envoyproxy.io/v1beta1
+                kind: MCPRoute
+                metadata: {name: catalog-search, namespace: default}
+                spec:
+                  path: /catalog/search
+                  toolDiscovery: search
+                  backendRefs:
+                %s---
+                apiVersion: gateway.envoyproxy.io/v1alpha1
+                kind: Backend
+                metadata: {name: everything, namespace: default}
+                spec:
+                  endpoints: [{ip: {address: 127.0.0.1, port: %d}}]
+                %s""".formatted(catalogRefs, catalogRefs, catalogRefs, everythingPort, backends);
+        Path file = Files.createTempFile("discovery-", ".yaml");
+        Files.writeString(file, yaml);
+        return file;
+    }
+
+    @Override
+    public void stop() {
+        NodePeers.stop(everything);
+        NodePeers.stop(catalog);
+        NodePeers.deleteQuietly(config);
+    }
+}
