@@ -21,4 +21,12 @@ public interface ToolDiscoveryConfig {
      */
     @WithDefault("64")
     int indexCacheSize();
+
+    /**
+     * Whether a query also searches for the words the gateway's thesaurus gives for its words
+     * ("restart" also finds "reboot", "PR" finds "pull request"), at a lower weight than its own.
+     * Turn it off for catalogues not written in English.
+     */
+    @WithDefault("true")
+    boolean thesaurus();
 }

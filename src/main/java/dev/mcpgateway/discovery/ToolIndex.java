@@ -24,6 +24,7 @@ import org.apache.lucene.index.Term;
 import org.apache.lucene.search.BooleanClause;
 import org.apache.lucene.search.BooleanQuery;
 import org.apache.lucene.search.BoostQuery;
+import org.apache.lucene.search.DisjunctionMaxQuery;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.search.ScoreDoc;
@@ -46,9 +47,14 @@ public final class ToolIndex {
     static final int MAX_QUERY_TERMS = 64;
 
     private static final Analyzer ANALYZER = new ToolTextAnalyzer();
+    /** How much a word the thesaurus adds counts, next to a word of the query itself. */
+    private static final float EXPANSION_WEIGHT = 0.4f;
+    /** How much a word's matches in its other fields add to its best one. */
+    private static final float TIE_BREAKER = 0.3f;
     private static final String ORDINAL = "ordinal";
     /** The fields searched and their weight: a word in a tool's name says more than one in its prose. */
     private static final Map<String, Float> FIELDS = fields();
+    private static final Thesaurus THESAURUS = Thesaurus.standard();
 
     private final List<ObjectNode> tools;
     private final Map<String, ObjectNode> byName;
@@ -142,12 +148,21 @@ public final class ToolIndex {
      * tool first; a query without any searchable word returns the first tools of the catalogue.
      */
     public List<Hit> search(String query, int limit) {
+        return search(query, limit, true);
+    }
+
+    /**
+     * The same, with {@code expand} false: the query's own words only, without the words the
+     * {@linkplain Thesaurus thesaurus} adds.
+     */
+    public List<Hit> search(String query, int limit, boolean expand) {
         List<Hit> hits = new ArrayList<>(limit);
         ObjectNode exact = byName.get(query.strip());
         if (exact != null) {
             hits.add(new Hit(exact, Float.MAX_VALUE));
         }
-        Set<String> terms = terms(query);
+        List<String> analysed = analyse(query);
+        Set<String> terms = new LinkedHashSet<>(analysed.subList(0, Math.min(analysed.size(), MAX_QUERY_TERMS)));
         if (terms.isEmpty()) {
             for (ObjectNode t : tools) {
                 if (hits.size() >= limit) {
@@ -161,9 +176,11 @@ public final class ToolIndex {
         }
         BooleanQuery.Builder q = new BooleanQuery.Builder();
         for (String term : terms) {
-            for (Map.Entry<String, Float> f : FIELDS.entrySet()) {
-                Query tq = new TermQuery(new Term(f.getKey(), term));
-                q.add(new BoostQuery(tq, f.getValue()), BooleanClause.Occur.SHOULD);
+            addTerm(q, term, 1f);
+        }
+        if (expand) {
+            for (String term : THESAURUS.expand(List.copyOf(terms))) {
+                addTerm(q, term, EXPANSION_WEIGHT);
             }
         }
         try {
@@ -183,13 +200,25 @@ public final class ToolIndex {
         return hits;
     }
 
-    /** The distinct analysed terms of a query, at most {@link #MAX_QUERY_TERMS}. */
-    static Set<String> terms(String text) {
-        Set<String> out = new LinkedHashSet<>();
+    /**
+     * One query word: the best of its matches in the fields, plus a little of the others, so a word
+     * that a tool repeats in its name, description and arguments does not count three times over.
+     */
+    private static void addTerm(BooleanQuery.Builder q, String term, float weight) {
+        List<Query> perField = new ArrayList<>(FIELDS.size());
+        for (Map.Entry<String, Float> f : FIELDS.entrySet()) {
+            perField.add(new BoostQuery(new TermQuery(new Term(f.getKey(), term)), f.getValue()));
+        }
+        q.add(new BoostQuery(new DisjunctionMaxQuery(perField, TIE_BREAKER), weight), BooleanClause.Occur.SHOULD);
+    }
+
+    /** The analysed terms of a text, in order (the first {@code 4 * MAX_QUERY_TERMS}). */
+    static List<String> analyse(String text) {
+        List<String> out = new ArrayList<>();
         try (TokenStream ts = ANALYZER.tokenStream("query", text)) {
             CharTermAttribute term = ts.addAttribute(CharTermAttribute.class);
             ts.reset();
-            while (ts.incrementToken() && out.size() < MAX_QUERY_TERMS) {
+            while (ts.incrementToken() && out.size() < 4 * MAX_QUERY_TERMS) {
                 out.add(term.toString());
             }
             ts.end();

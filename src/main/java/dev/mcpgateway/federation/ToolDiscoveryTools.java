@@ -132,7 +132,7 @@ class ToolDiscoveryTools {
         return index(route, session, caller, request).map(index -> {
             ObjectNode found = JSON.objectNode();
             ArrayNode tools = found.putArray("tools");
-            for (ToolIndex.Hit hit : index.search(query.asText(), n)) {
+            for (ToolIndex.Hit hit : index.search(query.asText(), n, settings.thesaurus())) {
                 ObjectNode t = tools.addObject();
                 t.put("name", hit.tool().path("name").asText());
                 copy(hit.tool(), t, "title");

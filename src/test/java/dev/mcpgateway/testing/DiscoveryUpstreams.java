@@ -97,7 +97,9 @@ public class DiscoveryUpstreams implements QuarkusTestResourceLifecycleManager {
         StringBuilder catalogRefs = new StringBuilder();
         StringBuilder backends = new StringBuilder();
         for (String b : catalogBackends()) {
-            catalogRefs.append("  - {name: ").append(b).append(", path: /").append(b).append("/mcp}\n");
+            catalogRefs.append("  - {name: ").append(b).append(", kind: Backend, group: gateway.envoyproxy.io, path: /")
+                    .append(b)
+                    .append("/mcp}\n");
             backends.append("""
                     ---
                     apiVersion: gateway.envoyproxy.io/v1alpha1
@@ -115,7 +117,7 @@ public class DiscoveryUpstreams implements QuarkusTestResourceLifecycleManager {
                   path: /mcp
                   toolDiscovery: search
                   backendRefs:
-                  - {name: everything, path: /mcp}
+                  - {name: everything, kind: Backend, group: gateway.envoyproxy.io, path: /mcp}
                 %s  securityPolicy:
                     authorization:
                       defaultAction: Allow
