@@ -6,10 +6,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.mcpgateway.testing.SdkClient;
@@ -22,8 +24,28 @@ import io.quarkus.test.common.http.TestHTTPResource;
  */
 abstract class ToolDiscoveryContract {
 
+    static final ObjectMapper MAPPER = new ObjectMapper();
+
     @TestHTTPResource("/mcp")
     String gateway;
+
+    /** Headers every client of the route sends (credentials), none by default. */
+    Map<String, String> callerHeaders() {
+        return Map.of();
+    }
+
+    /** A scenario of the route's caller. */
+    ObjectNode scenario() {
+        ObjectNode s = SdkClient.scenario();
+        if (!callerHeaders().isEmpty()) {
+            callerHeaders().forEach(s.putObject("headers")::put);
+        }
+        return s;
+    }
+
+    static ObjectNode object() {
+        return MAPPER.createObjectNode();
+    }
 
     static ObjectNode search(ObjectNode scenario, String query, int limit) {
         ObjectNode s = step(scenario, "callTool").put("name", "search_tools");
@@ -50,7 +72,7 @@ abstract class ToolDiscoveryContract {
 
     @Test
     void listShowsTheThreeGatewayTools() {
-        ObjectNode s = SdkClient.scenario();
+        ObjectNode s = scenario();
         step(s, "listTools");
         JsonNode tools = result(SdkClient.run(gateway, s), 0).path("tools");
         List<String> names = new ArrayList<>();
@@ -64,19 +86,19 @@ abstract class ToolDiscoveryContract {
 
     @Test
     void searchDescribeAndCallReachTheRealTool() {
-        ObjectNode s = SdkClient.scenario();
+        ObjectNode s = scenario();
         // server-everything registers some tools just after initialization; let it finish.
         step(s, "sleep").put("ms", 800);
         search(s, "add two numbers and return the sum", 5);
         step(s, "callTool").put("name", "describe_tool").putObject("arguments").put("name", "everything__get-sum");
-        callTool(s, "everything__get-sum", SdkClient.scenario().removeAll().put("a", 2).put("b", 3));
+        callTool(s, "everything__get-sum", object().put("a", 2).put("b", 3));
         // A direct call of a real tool keeps working on a search route.
         step(s, "callTool").put("name", "everything__echo").putObject("arguments").put("message", "direct");
         // Progress of the real tool reaches the caller of call_tool.
         callTool(s, "everything__trigger-long-running-operation",
-                SdkClient.scenario().removeAll().put("duration", 1).put("steps", 2)).put("progress", true);
+                object().put("duration", 1).put("steps", 2)).put("progress", true);
         step(s, "callTool").put("name", "describe_tool").putObject("arguments").put("name", "nope__nothing");
-        callTool(s, "nope__nothing", SdkClient.scenario().removeAll());
+        callTool(s, "nope__nothing", object());
         JsonNode report = SdkClient.run(gateway, s);
 
         JsonNode searched = result(report, 1);
@@ -107,12 +129,12 @@ abstract class ToolDiscoveryContract {
 
     @Test
     void aToolTheCallerMayNotUseIsNeitherFoundNorCallable() {
-        ObjectNode s = SdkClient.scenario();
+        ObjectNode s = scenario();
         step(s, "sleep").put("ms", 800);
         search(s, "get environment variables of the server process", 50);
         search(s, "everything__get-env", 50);
         step(s, "callTool").put("name", "describe_tool").putObject("arguments").put("name", "everything__get-env");
-        callTool(s, "everything__get-env", SdkClient.scenario().removeAll());
+        callTool(s, "everything__get-env", object());
         step(s, "callTool").put("name", "everything__get-env").putObject("arguments");
         JsonNode report = SdkClient.run(gateway, s);
 
@@ -129,10 +151,10 @@ abstract class ToolDiscoveryContract {
     @Test
     void clientsOfEveryRevisionSearchAndCall() {
         for (String revision : new String[]{"2026-07-28", "2025-03-26", "2025-06-18"}) {
-            ObjectNode s = SdkClient.scenario().put("protocolVersion", revision);
+            ObjectNode s = scenario().put("protocolVersion", revision);
             step(s, "listTools");
             search(s, "echo a message back", 3);
-            callTool(s, "everything__echo", SdkClient.scenario().removeAll().put("message", "via " + revision));
+            callTool(s, "everything__echo", object().put("message", "via " + revision));
             JsonNode report = SdkClient.runV2(gateway, s);
             assertThat(report.path("protocolVersion").asText()).as(revision).isEqualTo(revision);
             assertThat(result(report, 0).path("tools")).as(revision).hasSize(3);

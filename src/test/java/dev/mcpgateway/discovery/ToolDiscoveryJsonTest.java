@@ -1,17 +1,24 @@
 package dev.mcpgateway.discovery;
 
 import static dev.mcpgateway.testing.SdkClient.result;
+import static dev.mcpgateway.testing.SdkClient.step;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
 
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.mcpgateway.testing.DiscoveryUpstreams;
@@ -20,15 +27,52 @@ import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 
-/** Tool discovery configured in mcp-servers.json ({@code "toolDiscovery": "search"}). */
+/**
+ * Tool discovery configured in mcp-servers.json ({@code "toolDiscovery": "search"}), with two API-key
+ * callers who may see different tools; and a catalogue that changes upstream or by a reload.
+ */
 @QuarkusTest
 @WithTestResource(value = DiscoveryUpstreams.class, initArgs = @ResourceArg(name = "format", value = "json"))
 class ToolDiscoveryJsonTest extends ToolDiscoveryContract {
 
+    @Override
+    Map<String, String> callerHeaders() {
+        return Map.of("X-API-Key", DiscoveryUpstreams.CI_KEY);
+    }
+
+    private ObjectNode as(String key) {
+        ObjectNode s = SdkClient.scenario();
+        s.putObject("headers").put("X-API-Key", key);
+        return s;
+    }
+
+    @Test
+    void eachCallerSearchesExactlyWhatItMaySee() {
+        String query = "terminate a database connection by process id";
+        ObjectNode ops = as(DiscoveryUpstreams.OPS_KEY);
+        search(ops, query, 5);
+        callTool(ops, "db__kill_connection", object().put("pid", 4242));
+        ObjectNode ci = as(DiscoveryUpstreams.CI_KEY);
+        search(ci, query, 50);
+        step(ci, "callTool").put("name", "describe_tool").putObject("arguments").put("name", "db__kill_connection");
+        callTool(ci, "db__kill_connection", object().put("pid", 4242));
+
+        JsonNode opsReport = SdkClient.run(gateway, ops);
+        assertThat(found(result(opsReport, 0))).first().isEqualTo("db__kill_connection");
+        assertThat(text(result(opsReport, 1))).isEqualTo("db.kill_connection called with {\"pid\":4242}");
+
+        JsonNode ciReport = SdkClient.run(gateway, ci);
+        assertThat(found(result(ciReport, 0))).isNotEmpty().doesNotContain("db__kill_connection", "db__execute_statement");
+        assertThat(result(ciReport, 1).path("isError").asBoolean()).isTrue();
+        JsonNode refused = ciReport.path("steps").get(2);
+        assertThat(refused.path("ok").asBoolean()).isFalse();
+        assertThat(refused.path("error").path("code").asInt()).isEqualTo(-32003);
+    }
+
     @Test
     void aToolAddedUpstreamIsFoundByTheNextSearch() throws Exception {
         String query = "teleport a quantum state between qubits";
-        ObjectNode before = SdkClient.scenario();
+        ObjectNode before = scenario();
         search(before, query, 5);
         assertThat(found(result(SdkClient.run(gateway, before), 0))).doesNotContain("github__teleport_quantum_state");
 
@@ -41,9 +85,34 @@ class ToolDiscoveryJsonTest extends ToolDiscoveryContract {
                 HttpResponse.BodyHandlers.discarding());
         assertThat(added.statusCode()).isEqualTo(204);
 
-        ObjectNode after = SdkClient.scenario();
+        ObjectNode after = scenario();
         search(after, query, 5);
         JsonNode report = SdkClient.run(gateway, after);
         assertThat(found(result(report, 0))).first().isEqualTo("github__teleport_quantum_state");
+    }
+
+    @Test
+    void aReloadedRuleChangesWhatTheNextSearchFinds() throws Exception {
+        String query = "book a meeting room";
+        ObjectNode before = scenario();
+        search(before, query, 5);
+        assertThat(found(result(SdkClient.run(gateway, before), 0))).first().isEqualTo("calendar__book_meeting_room");
+
+        Path config = Path.of(ConfigProvider.getConfig().getValue("test.discovery.config", String.class));
+        ObjectNode root = (ObjectNode) MAPPER.readTree(config.toFile());
+        ArrayNode rules = root.withObject("/auth/authorization").withArray("rules");
+        rules.addObject().put("name", "no-rooms").put("action", "deny").putArray("tools").add("calendar__book_meeting_room");
+        try {
+            Files.writeString(config, MAPPER.writeValueAsString(root));
+            await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+                ObjectNode after = scenario();
+                search(after, query, 50);
+                assertThat(found(result(SdkClient.run(gateway, after), 0))).isNotEmpty()
+                        .doesNotContain("calendar__book_meeting_room");
+            });
+        } finally {
+            rules.remove(rules.size() - 1);
+            Files.writeString(config, MAPPER.writeValueAsString(root));
+        }
     }
 }

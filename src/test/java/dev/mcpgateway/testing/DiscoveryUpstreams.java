@@ -20,7 +20,8 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
  * Upstreams for progressive tool discovery: server-everything over Streamable HTTP ({@code everything})
  * and the tool catalogue of src/test/resources/discovery/catalog.json (src/test/node/catalog-upstream.mjs,
  * one backend per catalogue section, 200+ tools). Init arg {@code format}: {@code json} writes an
- * mcp-servers.json with one search route on {@code /mcp} (everything and the catalogue); {@code yaml}
+ * mcp-servers.json with one search route on {@code /mcp} (everything and the catalogue, API keys
+ * {@link #OPS_KEY} and {@link #CI_KEY}, the database admin tools for ops only); {@code yaml}
  * writes MCPRoutes: the same search route on {@code /mcp}, and the catalogue alone on
  * {@code /catalog/list} (listed) and {@code /catalog/search} (searched). On both, an authorization
  * rule denies everything's {@code get-env} to every caller.
@@ -29,6 +30,9 @@ public class DiscoveryUpstreams implements QuarkusTestResourceLifecycleManager {
 
     public static final Path CATALOG = Path.of("src/test/resources/discovery/catalog.json").toAbsolutePath();
     public static final Path CATALOG_UPSTREAM = NodePeers.DIR.resolve("catalog-upstream.mjs");
+    /** API keys of the mcp-servers.json route (header X-API-Key). */
+    public static final String OPS_KEY = "ops-key-0123456789abcdef";
+    public static final String CI_KEY = "ci-key-0123456789abcdef";
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private String format = "json";
@@ -75,6 +79,7 @@ public class DiscoveryUpstreams implements QuarkusTestResourceLifecycleManager {
         Map<String, String> props = new HashMap<>();
         props.put("mcp-gateway.config-file", config.toString());
         props.put("test.catalog.url", "http://127.0.0.1:" + catalogPort);
+        props.put("test.discovery.config", config.toString());
         return props;
     }
 
@@ -86,9 +91,13 @@ public class DiscoveryUpstreams implements QuarkusTestResourceLifecycleManager {
         for (String backend : catalogBackends()) {
             servers.putObject(backend).put("url", "http://127.0.0.1:" + catalogPort + "/" + backend + "/mcp");
         }
+        // Two API-key callers see different catalogues: only "ops" may see and call the database admin tools.
         JsonNode auth = MAPPER.readTree("""
-                {"authorization": {"defaultAction": "allow",
-                  "rules": [{"name": "no-env", "tools": ["everything__get-env"], "action": "deny"}]}}""");
+                {"apiKeys": {"keys": {"ops": "%s", "ci": "%s"}},
+                 "authorization": {"defaultAction": "allow",
+                  "rules": [{"name": "no-env", "tools": ["everything__get-env"], "action": "deny"},
+                            {"name": "db-admins", "tools": ["db__kill_connection", "db__execute_statement"],
+                             "action": "deny", "cel": "principal != 'apikey:ops'"}]}}""".formatted(OPS_KEY, CI_KEY));
         root.set("auth", auth);
         return NodePeers.writeConfig("discovery-", root);
     }
