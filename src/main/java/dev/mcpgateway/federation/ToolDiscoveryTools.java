@@ -56,7 +56,6 @@ class ToolDiscoveryTools {
     private static final int MAX_PAGES = 50;
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
     private static final ObjectMapper MAPPER = new ObjectMapper();
-    private static final ArrayNode TOOLS = definitions();
 
     private final Catalog catalog;
     private final NamedRequests named;
@@ -64,6 +63,8 @@ class ToolDiscoveryTools {
     private final ToolDiscoveryConfig settings;
     private final Vertx vertx;
     private final ToolIndexCache indexes;
+    /** The three tools as {@code tools/list} shows them, with this gateway's limits in the schema. */
+    private final ArrayNode tools;
 
     @Inject
     ToolDiscoveryTools(Catalog catalog, NamedRequests named, GatewayConfig config, ToolDiscoveryConfig settings, Vertx vertx,
@@ -74,6 +75,10 @@ class ToolDiscoveryTools {
         this.settings = settings;
         this.vertx = vertx;
         this.indexes = new ToolIndexCache(settings.indexCacheSize());
+        this.tools = definitions();
+        ObjectNode limit = (ObjectNode) tools.get(0).path("inputSchema").path("properties").path("limit");
+        limit.put("maximum", settings.maxLimit());
+        limit.put("description", "How many tools to return (default " + settings.defaultLimit() + ")");
         Gauge.builder("mcp.gateway.tool.indexes", indexes, ToolIndexCache::size)
                 .description("Tool search indexes cached on this replica").register(registry);
         FunctionCounter.builder("mcp.gateway.tool.index.builds", indexes, ToolIndexCache::builds)
@@ -94,7 +99,7 @@ class ToolDiscoveryTools {
     /** {@code tools/list}: the three gateway tools, the same for every caller. */
     Future<JsonRpcResponse> list(GatewaySession session, JsonRpcRequest request) {
         ObjectNode result = JSON.objectNode();
-        result.set("tools", TOOLS.deepCopy());
+        result.set("tools", tools.deepCopy());
         if (ProtocolVersions.isModern(session.protocolVersion())) {
             result.put("ttlMs", config.cacheTtl().toMillis());
             result.put("cacheScope", "public");
@@ -267,7 +272,7 @@ class ToolDiscoveryTools {
                                "description": "Finds the tools available here for a task. Give a short description of what you want to do (for example \\"create a pull request\\" or \\"list calendar events\\"); returns the best matching tools, best first, each with its name, description and input schema. Then call one with call_tool.",
                                "inputSchema": {"type": "object", "properties": {
                                   "query": {"type": "string", "description": "What you want to do, in a few words"},
-                                  "limit": {"type": "integer", "minimum": 1, "maximum": 50, "description": "How many tools to return (default 5)"}},
+                                  "limit": {"type": "integer", "minimum": 1}},
                                 "required": ["query"]},
                                "outputSchema": {"type": "object", "properties": {
                                   "tools": {"type": "array", "items": {"type": "object"}},
