@@ -70,6 +70,27 @@ class ToolDiscoveryJsonTest extends ToolDiscoveryContract {
     }
 
     @Test
+    void inputRoundsOfTheRealToolWorkThroughCallTool() {
+        for (boolean modernClient : new boolean[]{true, false}) {
+            ObjectNode s = scenario();
+            s.putObject("elicitationResponse").put("action", "accept").putObject("content").put("name", "Ada");
+            search(s, "ask the user for their name", 3);
+            callTool(s, "modern__ask_name", object());
+            JsonNode report = modernClient ? SdkClient.runV2(gateway, s) : SdkClient.run(gateway, s);
+            String who = modernClient ? "2026-07-28 client" : "2025-11-25 client";
+            assertThat(found(result(report, 0))).as(who).contains("modern__ask_name");
+            // The 2026-07-28 upstream asks for input: a 2026-07-28 client answers and retries call_tool
+            // with inputResponses and requestState; an older one gets an elicitation request.
+            assertThat(text(result(report, 1))).as(who).isEqualTo("Hello, Ada!");
+            if (modernClient) {
+                assertThat(report.path("inputRequired")).as(who).isNotEmpty();
+            } else {
+                assertThat(report.path("serverRequests").findValuesAsText("method")).as(who).contains("elicitation/create");
+            }
+        }
+    }
+
+    @Test
     void aToolAddedUpstreamIsFoundByTheNextSearch() throws Exception {
         String query = "teleport a quantum state between qubits";
         ObjectNode before = scenario();

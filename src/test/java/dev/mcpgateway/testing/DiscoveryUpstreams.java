@@ -20,7 +20,8 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
  * Upstreams for progressive tool discovery: server-everything over Streamable HTTP ({@code everything})
  * and the tool catalogue of src/test/resources/discovery/catalog.json (src/test/node/catalog-upstream.mjs,
  * one backend per catalogue section, 200+ tools). Init arg {@code format}: {@code json} writes an
- * mcp-servers.json with one search route on {@code /mcp} (everything and the catalogue, API keys
+ * mcp-servers.json with one search route on {@code /mcp} (everything, the catalogue, and {@code modern}:
+ * src/test/node/modern-upstream.mjs on revision 2026-07-28; API keys
  * {@link #OPS_KEY} and {@link #CI_KEY}, the database admin tools for ops only); {@code yaml}
  * writes MCPRoutes: the same search route on {@code /mcp}, and the catalogue alone on
  * {@code /catalog/list} (listed) and {@code /catalog/search} (searched). On both, an authorization
@@ -38,6 +39,7 @@ public class DiscoveryUpstreams implements QuarkusTestResourceLifecycleManager {
     private String format = "json";
     private Process everything;
     private Process catalog;
+    private Process modern;
     private Path config;
 
     @Override
@@ -71,8 +73,14 @@ public class DiscoveryUpstreams implements QuarkusTestResourceLifecycleManager {
         pb.environment().put("PORT", Integer.toString(catalogPort));
         pb.environment().put("CATALOG", CATALOG.toString());
         catalog = NodePeers.startAndWait(pb, "catalog-upstream listening on", "catalog-upstream:" + catalogPort);
+        int modernPort = 0;
+        if (!"yaml".equals(format)) {
+            modernPort = NodePeers.freePort();
+            modern = NodePeers.startModernUpstream(modernPort);
+        }
         try {
-            config = "yaml".equals(format) ? writeYaml(everythingPort, catalogPort) : writeJson(everythingPort, catalogPort);
+            config = "yaml".equals(format) ? writeYaml(everythingPort, catalogPort)
+                    : writeJson(everythingPort, catalogPort, modernPort);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -83,11 +91,12 @@ public class DiscoveryUpstreams implements QuarkusTestResourceLifecycleManager {
         return props;
     }
 
-    private static Path writeJson(int everythingPort, int catalogPort) throws IOException {
+    private static Path writeJson(int everythingPort, int catalogPort, int modernPort) throws IOException {
         ObjectNode root = MAPPER.createObjectNode();
         root.put("toolDiscovery", "search");
         ObjectNode servers = root.putObject("mcpServers");
         servers.putObject("everything").put("url", "http://127.0.0.1:" + everythingPort + "/mcp");
+        servers.putObject("modern").put("url", "http://127.0.0.1:" + modernPort + "/mcp");
         for (String backend : catalogBackends()) {
             servers.putObject(backend).put("url", "http://127.0.0.1:" + catalogPort + "/" + backend + "/mcp");
         }
@@ -164,6 +173,7 @@ public class DiscoveryUpstreams implements QuarkusTestResourceLifecycleManager {
     public void stop() {
         NodePeers.stop(everything);
         NodePeers.stop(catalog);
+        NodePeers.stop(modern);
         NodePeers.deleteQuietly(config);
     }
 }
