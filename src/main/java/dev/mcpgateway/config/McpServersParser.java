@@ -98,8 +98,12 @@ public final class McpServersParser {
         }
         RouteSecurity security = new McpServersAuth(env).route(root.field("auth"), upstreams,
                 backends.stream().map(BackendConfig::name).toList());
-        return new GatewayModel(file, List.of(new RouteConfig("default", path, prefix, List.copyOf(backends), security)
-                .withToolDiscovery(ToolDiscoveries.parse(root.field("toolDiscovery")))));
+        RouteConfig route = new RouteConfig("default", path, prefix, List.copyOf(backends), security)
+                .withToolDiscovery(ToolDiscoveries.parse(root.field("toolDiscovery")));
+        ToolOverrideRules.checkAcrossBackends(route.backends(), route.prefixed(),
+                (backend, tool) -> servers.field(backend).at(file + ": server \"" + backend + "\"").field("toolOverrides")
+                        .field(tool));
+        return new GatewayModel(file, List.of(route));
     }
 
     /** @param passthrough the server's {@code auth} is passthrough: it may receive the caller's Authorization */
@@ -135,7 +139,7 @@ public final class McpServersParser {
         return new BackendConfig(name, kind, url, Map.copyOf(headers.scalars()), command, server.field("args").strings(),
                 Map.copyOf(server.field("env").scalars()), server.field("cwd").optString(null), toolFilter(server),
                 BackendRules.timeout(server.field("timeout")), List.copyOf(forward), UpstreamTls.DEFAULT, isolation,
-                inheritEnv);
+                inheritEnv).withToolOverrides(ToolOverrideRules.parse(server.field("toolOverrides")));
     }
 
     private static TransportKind transport(Node server, String url, String command) throws ConfigException {

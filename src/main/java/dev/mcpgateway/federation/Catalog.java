@@ -194,8 +194,12 @@ class Catalog {
                 into.add(o);
                 continue;
             }
-            if (kind == Kind.TOOLS && (name == null || !config.tools().allows(name))) {
-                continue;
+            if (kind == Kind.TOOLS) {
+                // Filters and rules see the name clients see, after any override.
+                name = name == null ? null : ToolOverlay.present(config.toolOverrides(), name, o);
+                if (name == null || !config.tools().allows(name)) {
+                    continue;
+                }
             }
             String authName = kind.uriField() != null && o.hasNonNull(kind.uriField()) ? o.get(kind.uriField()).asText() : name;
             if (!authorizer.decide(route.config(), caller.principal(), method, backend, kind.authKind(), authName, null,

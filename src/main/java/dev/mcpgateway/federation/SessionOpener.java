@@ -103,6 +103,7 @@ class SessionOpener {
                         return Future.succeededFuture(new McpRouter.Initialized(null,
                                 JsonRpcResponse.error(request.id(), new JsonRpcError(ErrorCodes.UPSTREAM_UNAVAILABLE, msg))));
                     }
+                    route.announced(upstreams.values());
                     GatewaySession session = new GatewaySession(sessionId, route.name(), principal.name(), negotiated,
                             clientCaps, clientInfo, upstreams, null, System.currentTimeMillis());
                     ObjectNode result = JSON.objectNode();
@@ -191,6 +192,7 @@ class SessionOpener {
                                     route.clients().isEmpty() ? "No backends are configured for " + route.path()
                                             : "No backend could be reached"));
                         }
+                        route.announced(upstreams.values());
                         GatewaySession session = new GatewaySession(id, route.name(), principal.name(),
                                 ProtocolVersions.V2026_07_28, caps, null, upstreams, null, System.currentTimeMillis());
                         return store.putIfAbsent(session)

@@ -91,6 +91,27 @@ class ToolDiscoveryJsonTest extends ToolDiscoveryContract {
     }
 
     @Test
+    void toolOverridesAreWhatIsSearchedDescribedAndCalled() {
+        ObjectNode s = scenario();
+        search(s, "advance an opportunity in the funnel", 5);
+        search(s, "update deal stage", 50);
+        step(s, "callTool").put("name", "describe_tool").putObject("arguments").put("name", "crm__advance_opportunity");
+        callTool(s, "crm__advance_opportunity", object().put("deal_id", "D-7").put("stage", "Closed Won"));
+        callTool(s, "crm__update_deal_stage", object().put("deal_id", "D-7").put("stage", "Closed Won"));
+        JsonNode report = SdkClient.run(gateway, s);
+
+        assertThat(found(result(report, 0))).first().isEqualTo("crm__advance_opportunity");
+        assertThat(found(result(report, 1))).doesNotContain("crm__update_deal_stage");
+        JsonNode described = result(report, 2).path("structuredContent").path("tool");
+        assertThat(described.path("title").asText()).isEqualTo("Advance an opportunity");
+        assertThat(described.path("inputSchema").path("properties").has("deal_id")).isTrue();
+        assertThat(text(result(report, 3)))
+                .isEqualTo("crm.update_deal_stage called with {\"deal_id\":\"D-7\",\"stage\":\"Closed Won\"}");
+        // The upstream's own name is no longer callable, through call_tool as directly.
+        assertThat(report.path("steps").get(4).path("ok").asBoolean()).isFalse();
+    }
+
+    @Test
     void aToolAddedUpstreamIsFoundByTheNextSearch() throws Exception {
         String query = "teleport a quantum state between qubits";
         ObjectNode before = scenario();

@@ -100,6 +100,10 @@ public class DiscoveryUpstreams implements QuarkusTestResourceLifecycleManager {
         for (String backend : catalogBackends()) {
             servers.putObject(backend).put("url", "http://127.0.0.1:" + catalogPort + "/" + backend + "/mcp");
         }
+        // The index holds tools as clients see them: this one under the platform's own name and words.
+        ((ObjectNode) servers.get("crm")).set("toolOverrides", MAPPER.readTree("""
+                {"update_deal_stage": {"name": "advance_opportunity", "title": "Advance an opportunity",
+                  "description": "Moves a sales opportunity forward in the funnel."}}"""));
         // Two API-key callers see different catalogues: only "ops" may see and call the database admin tools.
         JsonNode auth = MAPPER.readTree("""
                 {"apiKeys": {"keys": {"ops": "%s", "ci": "%s"}},
