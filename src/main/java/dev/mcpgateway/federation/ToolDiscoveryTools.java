@@ -128,10 +128,10 @@ class ToolDiscoveryTools {
         JsonNode limitArg = arguments.get("limit");
         int limit = settings.defaultLimit();
         if (limitArg != null && !limitArg.isNull()) {
-            if (!limitArg.canConvertToInt() || !limitArg.isIntegralNumber() || limitArg.asInt() < 1) {
+            if (!limitArg.isIntegralNumber() || limitArg.bigIntegerValue().signum() < 1) {
                 return toolError(request, "\"limit\" must be a positive integer");
             }
-            limit = Math.min(limitArg.asInt(), settings.maxLimit());
+            limit = limitArg.canConvertToInt() ? Math.min(limitArg.asInt(), settings.maxLimit()) : settings.maxLimit();
         }
         int n = limit;
         return index(route, session, caller, request).map(index -> {

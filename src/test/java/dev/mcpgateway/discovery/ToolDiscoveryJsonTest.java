@@ -112,6 +112,30 @@ class ToolDiscoveryJsonTest extends ToolDiscoveryContract {
     }
 
     @Test
+    void badArgumentsAreToolErrorsAndLargeLimitsAreLowered() {
+        ObjectNode s = scenario();
+        step(s, "callTool").put("name", "search_tools").putObject("arguments").put("query", "list files").put("limit", 0);
+        step(s, "callTool").put("name", "search_tools").putObject("arguments").put("query", "list files").put("limit", "9");
+        step(s, "callTool").put("name", "search_tools").putObject("arguments").put("limit", 3);
+        step(s, "callTool").put("name", "call_tool").putObject("arguments").put("name", "files__list_directory")
+                .put("arguments", "path=/tmp");
+        step(s, "callTool").put("name", "search_tools").putObject("arguments").put("query", "list").put("limit",
+                10_000_000_000L);
+        search(s, "list", 1);
+        JsonNode report = SdkClient.run(gateway, s);
+
+        for (int i = 0; i < 4; i++) {
+            assertThat(result(report, i).path("isError").asBoolean()).as("step " + i).isTrue();
+        }
+        assertThat(text(result(report, 0))).contains("limit");
+        assertThat(text(result(report, 2))).contains("query");
+        assertThat(text(result(report, 3))).contains("arguments");
+        assertThat(found(result(report, 4))).hasSize(50);
+        assertThat(found(result(report, 5))).hasSize(1);
+        assertThat(result(report, 5).path("structuredContent").path("totalTools").asInt()).isGreaterThan(200);
+    }
+
+    @Test
     void aToolAddedUpstreamIsFoundByTheNextSearch() throws Exception {
         String query = "teleport a quantum state between qubits";
         ObjectNode before = scenario();
