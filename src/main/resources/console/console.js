@@ -247,7 +247,7 @@
         + data.store + ' · ' + data.replica + ': ' + data.openStreamsOnReplica + ' open stream(s)';
       body.replaceChildren(...data.sessions.map(s => h('tr', { 'data-session': s.id },
         h('td', {}, h('code', { text: s.id.length > 16 ? s.id.substring(0, 16) + '…' : s.id, title: s.id }),
-          s.shared ? badge('shared') : null),
+          s.shared ? badge('shared') : null, s.streamHere ? badge('stream here', 'ok') : null),
         h('td', { text: s.route }),
         h('td', { text: s.principal || '(anonymous)' }),
         h('td', { text: s.protocolVersion }),

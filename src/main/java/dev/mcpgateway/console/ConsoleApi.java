@@ -30,6 +30,7 @@ import dev.mcpgateway.metrics.GatewayMetrics;
 import dev.mcpgateway.security.Principal;
 import dev.mcpgateway.session.GatewaySession;
 import dev.mcpgateway.session.SessionStore;
+import dev.mcpgateway.transport.SessionStreams;
 import dev.mcpgateway.upstream.UpstreamSession;
 import io.vertx.core.Future;
 
@@ -54,12 +55,14 @@ class ConsoleApi {
     private final GatewayConfig gateway;
     private final ConsoleConfig config;
     private final BackendMeters meters;
+    private final SessionStreams streams;
     private final TrafficWindow traffic = new TrafficWindow();
     private final Map<String, Future<Probed>> probes = new ConcurrentHashMap<>();
 
     @Inject
     ConsoleApi(RouteTable routes, Inspection inspection, McpRouter router, SessionStore store, GatewayMetrics metrics,
-            GatewayConfig gateway, ConsoleConfig config, BackendMeters meters) {
+            GatewayConfig gateway, ConsoleConfig config, BackendMeters meters, SessionStreams streams) {
+        this.streams = streams;
         this.routes = routes;
         this.inspection = inspection;
         this.router = router;
@@ -289,7 +292,7 @@ class ConsoleApi {
             out.put("truncated", listed.size() >= max);
             ArrayNode list = out.putArray("sessions");
             listed.stream().sorted((a, b) -> Long.compare(b.session().createdAtMillis(), a.session().createdAtMillis()))
-                    .forEach(l -> session(l, now, list.addObject()));
+                    .forEach(l -> session(l, now, list.addObject().put("streamHere", streams.readsHere(l.session().id()))));
             return out;
         });
     }

@@ -67,6 +67,11 @@ public class SessionStreams {
         store.onExpiry(s -> ended(s.id()));
     }
 
+    /** Whether a client reads the session's standalone (GET) stream on this replica. */
+    public boolean readsHere(String sessionId) {
+        return readers.containsKey(sessionId);
+    }
+
     /** The id of a session's standalone stream: stable, so any replica finds it, and not the session id. */
     static String standaloneStreamId(String sessionId) {
         try {

@@ -125,8 +125,19 @@ class ConsoleApiTest {
         assertThat(listed.getString(base + ".client")).isEqualTo("console-test");
         assertThat(listed.getMap(base + ".backends")).containsKeys("alpha", "beta");
 
+        assertThat(listed.getBoolean(base + ".streamHere")).isFalse();
+        // A client reading the session's GET stream on this replica shows.
+        HttpResponse<java.io.InputStream> stream = http.sendAsync(HttpRequest.newBuilder(mcp)
+                .header("Accept", "text/event-stream").header("MCP-Protocol-Version", PROTOCOL)
+                .header("Mcp-Session-Id", session).header("X-API-Key", ConsoleUpstreams.ALICE).GET().build(),
+                HttpResponse.BodyHandlers.ofInputStream()).get(30, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(stream.statusCode()).isEqualTo(200);
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> admin()
+                .get("/console/api/sessions").then().extract().jsonPath().getBoolean(base + ".streamHere"));
+
         assertThat(toolsList(http, mcp, session).statusCode()).isEqualTo(200);
         admin().delete("/console/api/sessions/" + session).then().statusCode(204);
+        stream.body().close();
         assertThat(toolsList(http, mcp, session).statusCode()).isEqualTo(404);
         admin().delete("/console/api/sessions/" + session).then().statusCode(404).body("error", equalTo("not_found"));
         assertThat(admin().get("/console/api/sessions").then().extract().jsonPath().getList("sessions.id"))
