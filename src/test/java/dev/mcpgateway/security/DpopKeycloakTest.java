@@ -79,6 +79,23 @@ class DpopKeycloakTest {
     }
 
     @Test
+    void introspectionReportsTheSameBinding() throws Exception {
+        // Opaque tokens are checked by RFC 7662 introspection; the binding is then read from the
+        // response's cnf.jkt, as from a JWT's claims.
+        java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest
+                        .newBuilder(java.net.URI.create(kc().issuer() + "/protocol/openid-connect/token/introspect"))
+                        .header("Content-Type", "application/x-www-form-urlencoded")
+                        .header("Authorization", "Basic " + java.util.Base64.getEncoder()
+                                .encodeToString("mcp-gateway:gateway-secret".getBytes(StandardCharsets.UTF_8)))
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString("token=" + token)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        JsonNode introspected = MAPPER.readTree(r.body());
+        assertThat(introspected.path("active").asBoolean()).as(r.body()).isTrue();
+        assertThat(DpopProofs.boundKey(introspected)).isEqualTo(key.thumbprint());
+    }
+
+    @Test
     void metadataAdvertisesDpop() {
         given().get("/.well-known/oauth-protected-resource/mcp").then().statusCode(200)
                 .body("dpop_bound_access_tokens_required", equalTo(false))
