@@ -105,7 +105,7 @@ public final class McpRouteParser {
         for (Node ref : refs.list()) {
             ref.requireObject();
             ref.allowOnly("name", "namespace", "kind", "group", "port", "path", "toolSelector", "securityPolicy",
-                    "forwardHeaders");
+                    "forwardHeaders", "cache");
             String name = ref.field("name").string();
             BackendRules.checkName(ref.field("name"), name);
             BackendRules.checkDistinct(ref.field("name"), name, names);

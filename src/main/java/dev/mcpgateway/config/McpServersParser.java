@@ -134,7 +134,7 @@ public final class McpServersParser {
         return new BackendConfig(name, kind, url, Map.copyOf(headers.scalars()), command, server.field("args").strings(),
                 Map.copyOf(server.field("env").scalars()), server.field("cwd").optString(null), toolFilter(server),
                 BackendRules.timeout(server.field("timeout")), List.copyOf(forward), UpstreamTls.DEFAULT, isolation,
-                inheritEnv);
+                inheritEnv).withCache(ResultCachePolicies.parse(server.field("cache")));
     }
 
     private static TransportKind transport(Node server, String url, String command) throws ConfigException {

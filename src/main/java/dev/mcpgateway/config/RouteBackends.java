@@ -91,7 +91,7 @@ final class RouteBackends {
         }
         return new BackendConfig(name, TransportKind.STREAMABLE_HTTP, url, Map.copyOf(headers), null, List.of(), Map.of(),
                 null, toolSelector(ref.field("toolSelector")), BackendRules.DEFAULT_TIMEOUT, List.copyOf(forward),
-                endpoint.tls());
+                endpoint.tls()).withCache(ResultCachePolicies.parse(ref.field("cache")));
     }
 
     /**

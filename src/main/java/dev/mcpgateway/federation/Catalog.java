@@ -197,6 +197,9 @@ class Catalog {
             if (kind == Kind.TOOLS && (name == null || !config.tools().allows(name))) {
                 continue;
             }
+            if (kind == Kind.TOOLS) {
+                ResultCache.listed(route, backend, o);
+            }
             String authName = kind.uriField() != null && o.hasNonNull(kind.uriField()) ? o.get(kind.uriField()).asText() : name;
             if (!authorizer.decide(route.config(), caller.principal(), method, backend, kind.authKind(), authName, null,
                     caller.headers()).allowed()) {

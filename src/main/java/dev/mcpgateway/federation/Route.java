@@ -18,6 +18,8 @@ public final class Route {
     final Map<String, String> toolOwners = new ConcurrentHashMap<>();
     final Map<String, String> promptOwners = new ConcurrentHashMap<>();
     final Map<String, String> resourceOwners = new ConcurrentHashMap<>();
+    /** Which tools' results may be cached, as this replica's listings showed them. */
+    final ToolHints toolHints = new ToolHints();
 
     Route(RouteConfig config, Map<String, UpstreamClient> clients) {
         this.config = config;
