@@ -37,6 +37,7 @@ import dev.mcpgateway.security.Caller;
 import dev.mcpgateway.session.GatewaySession;
 import dev.mcpgateway.session.ResultStore;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 
 /**
  * The tool result cache: a {@code tools/call} of a backend with a {@code cache} policy, to a tool the
@@ -138,9 +139,17 @@ class ResultCache {
 
     private Future<Void> learn(Route route, GatewaySession session, Caller caller, String backend) {
         ToolHints hints = route.toolHints;
-        Future<Void> running = hints.learning.computeIfAbsent(backend,
-                b -> learnPage(route, session, caller, b, null, 0).onSuccess(v -> hints.listed(b))
-                        .onComplete(ar -> hints.learning.remove(b)));
+        Promise<Void> mine = Promise.promise();
+        Future<Void> running = hints.learning.putIfAbsent(backend, mine.future());
+        if (running == null) {
+            running = mine.future();
+            // Once, even when the listing fails: later listings through the catalogue still teach the hints.
+            learnPage(route, session, caller, backend, null, 0).onComplete(ar -> {
+                hints.listed(backend);
+                hints.learning.remove(backend, mine.future());
+                mine.handle(ar);
+            });
+        }
         return running.otherwise(t -> {
             LOG.debugf("Could not list %s's tools for the result cache: %s", backend, t.getMessage());
             return null;

@@ -35,11 +35,14 @@ class ResultCacheTest {
 
     public static class Config implements QuarkusTestResourceLifecycleManager {
         CacheUpstream upstream;
+        Process everything;
         Path config;
 
         @Override
         public Map<String, String> start() {
             upstream = CacheUpstream.start();
+            int everythingPort = NodePeers.freePort();
+            everything = NodePeers.startEverythingHttp(everythingPort);
             ObjectNode root = new ObjectMapper().createObjectNode();
             root.putObject("auth").putObject("apiKeys").putObject("keys").put("alice", ALICE).put("bob", BOB);
             ObjectNode servers = root.putObject("mcpServers");
@@ -53,6 +56,9 @@ class ResultCacheTest {
             servers.putObject("nocache").put("url", upstream.url()).putObject("cache").putArray("exclude")
                     .add("read_counter");
             servers.putObject("plain").put("url", upstream.url());
+            // The configuration names a tool whose answer depends on what the client is asked.
+            servers.putObject("ev").put("url", "http://127.0.0.1:" + everythingPort + "/mcp").putObject("cache")
+                    .putArray("tools").add("trigger-elicitation-request");
             config = NodePeers.writeConfig("result-cache-", root);
             return Map.of("mcp-gateway.config-file", config.toString());
         }
@@ -60,6 +66,7 @@ class ResultCacheTest {
         @Override
         public void stop() {
             NodePeers.deleteQuietly(config);
+            NodePeers.stop(everything);
             if (upstream != null) {
                 upstream.close();
             }
@@ -175,5 +182,20 @@ class ResultCacheTest {
         assertThat(hit.path("cacheScope").asText()).isEqualTo("public");
         assertThat(result(report, 3).path("cacheScope").asText()).isEqualTo("private");
         assertThat(result(report, 4).has("ttlMs")).as("a result that is not cached").isFalse();
+    }
+
+    @Test
+    void aResultMadeAfterAskingTheClientIsNotCached() {
+        String[] answers = new String[2];
+        for (int i = 0; i < 2; i++) {
+            ObjectNode s = SdkClient.scenario();
+            s.putObject("headers").put("X-API-Key", ALICE);
+            s.putObject("elicitationResponse").put("name", i == 0 ? "Ada" : "Grace");
+            step(s, "callTool").put("name", "ev__trigger-elicitation-request").putObject("arguments");
+            answers[i] = result(SdkClient.run(gateway, s), 0).path("content").toString();
+        }
+        assertThat(answers[0]).contains("Ada");
+        assertThat(answers[1]).as("the second client's own answer, not the first one's").contains("Grace")
+                .doesNotContain("Ada");
     }
 }
