@@ -43,7 +43,7 @@ import io.vertx.core.Promise;
  * The tool result cache: a {@code tools/call} of a backend with a {@code cache} policy, to a tool the
  * upstream annotates read-only and idempotent (or that the policy names), is answered from the
  * {@link ResultStore} when an entry lives under its key, else forwarded and its result kept for the
- * policy's ttl. The key is a SHA-256 of the route, backend, upstream tool name, canonical arguments
+ * policy's ttl. The key is a SHA-256 of the route, backend (name and where it is), upstream tool name, canonical arguments
  * (keys sorted at every depth), the values of the client headers the backend receives, and, for scope
  * principal, the caller's principal. Only plain, complete, successful results are kept: never
  * errors, {@code isError} results, task results, {@code input_required} rounds, nor a result the
@@ -222,6 +222,8 @@ class ResultCache {
         List<JsonNode> parts = new ArrayList<>();
         parts.add(JSON.textNode(route.name()));
         parts.add(JSON.textNode(backend.name()));
+        // A reload that points the backend elsewhere does not inherit the old upstream's answers.
+        parts.add(JSON.textNode(backend.url() != null ? backend.url() : backend.command() + " " + backend.args()));
         parts.add(JSON.textNode(tool));
         parts.add(policy.scope() == ResultCachePolicy.Scope.PRINCIPAL ? JSON.textNode(caller.principal().name())
                 : JSON.nullNode());
