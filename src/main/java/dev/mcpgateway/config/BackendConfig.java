@@ -37,7 +37,7 @@ public record BackendConfig(
         UpstreamTls tls,
         StdioIsolation isolation,
         List<String> inheritEnv,
-        Map<String, ToolOverride> toolOverrides,
+        ToolOverrides toolOverrides,
         ResultCachePolicy cache,
         Resilience resilience,
         OpenApiSource openapi) {
@@ -47,7 +47,7 @@ public record BackendConfig(
         tls = tls == null ? UpstreamTls.DEFAULT : tls;
         isolation = isolation == null ? StdioIsolation.SESSION : isolation;
         inheritEnv = inheritEnv == null ? List.of() : List.copyOf(inheritEnv);
-        toolOverrides = toolOverrides == null ? Map.of() : Map.copyOf(toolOverrides);
+        toolOverrides = toolOverrides == null ? ToolOverrides.NONE : toolOverrides;
         resilience = resilience == null ? Resilience.DEFAULT : resilience;
     }
 
@@ -73,7 +73,7 @@ public record BackendConfig(
     }
 
     /** The same backend with other tool overrides. */
-    public BackendConfig withToolOverrides(Map<String, ToolOverride> newOverrides) {
+    public BackendConfig withToolOverrides(ToolOverrides newOverrides) {
         return new BackendConfig(name, transport, url, headers, command, args, env, cwd, tools, timeout, forwardHeaders, tls,
                 isolation, inheritEnv, newOverrides, cache, resilience, openapi);
     }

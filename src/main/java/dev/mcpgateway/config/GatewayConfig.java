@@ -121,6 +121,27 @@ public interface GatewayConfig {
     @WithDefault("mcp-gateway")
     String serverName();
 
+    /** The routes' server cards (the MCP Server Card extension) and the AI catalog listing them. */
+    ServerCard serverCard();
+
+    interface ServerCard {
+        /** Serve {@code <route path>/server-card}, {@code /.well-known/mcp/server-card.json} and the AI catalog. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /**
+         * The namespace of the cards' names, in reverse DNS ({@code com.example}); a card is named
+         * {@code <namespace>/<route name>}. Default: the request's host name reversed.
+         */
+        Optional<String> namespace();
+
+        /** The cards' description (at most 100 characters). Default: the route and its backends. */
+        Optional<String> description();
+
+        /** A page about this gateway's deployment, as the cards' {@code websiteUrl}. */
+        Optional<String> websiteUrl();
+    }
+
     /** Upstream connection settings. */
     Upstream upstream();
 

@@ -105,14 +105,19 @@ public final class McpRouteParser {
         for (Node ref : refs.list()) {
             ref.requireObject();
             ref.allowOnly("name", "namespace", "kind", "group", "port", "path", "toolSelector", "securityPolicy",
-                    "forwardHeaders", "cache");
+                    "forwardHeaders", "toolOverrides", "circuitBreaker", "maxConcurrent", "failureMode",
+                    "hideToolsWhenOpen", "openapi", "cache");
             String name = ref.field("name").string();
             BackendRules.checkName(ref.field("name"), name);
             BackendRules.checkDistinct(ref.field("name"), name, names);
             names.add(name);
             list.add(backends.backendRef(ref, doc, name));
         }
-        return new RouteConfig(doc.name(), path, prefix, List.copyOf(list),
+        RouteConfig route = new RouteConfig(doc.name(), path, prefix, List.copyOf(list),
                 security.read(spec.field("securityPolicy"), names, doc));
+        List<String> order = List.copyOf(names);
+        ToolOverrideRules.checkAcrossBackends(route.backends(), route.prefixed(),
+                (backend, tool) -> refs.index(order.indexOf(backend)).field("toolOverrides").field(tool));
+        return route;
     }
 }

@@ -98,7 +98,11 @@ public final class McpServersParser {
         }
         RouteSecurity security = new McpServersAuth(env).route(root.field("auth"), upstreams,
                 backends.stream().map(BackendConfig::name).toList());
-        return new GatewayModel(file, List.of(new RouteConfig("default", path, prefix, List.copyOf(backends), security)));
+        RouteConfig route = new RouteConfig("default", path, prefix, List.copyOf(backends), security);
+        ToolOverrideRules.checkAcrossBackends(route.backends(), route.prefixed(),
+                (backend, tool) -> servers.field(backend).at(file + ": server \"" + backend + "\"").field("toolOverrides")
+                        .field(tool));
+        return new GatewayModel(file, List.of(route));
     }
 
     /** @param passthrough the server's {@code auth} is passthrough: it may receive the caller's Authorization */
@@ -109,8 +113,10 @@ public final class McpServersParser {
         if (kind == TransportKind.STDIO && command == null) {
             throw server.field("command").error("required for type stdio");
         }
+        OpenApiSource openapi = kind == TransportKind.OPENAPI ? OpenApiSources.server(server, file) : null;
+        url = openapi != null ? openapi.baseUrl() : url;
         if (kind != TransportKind.STDIO) {
-            checkUrl(server.field("url"), url);
+            checkUrl(server.field(openapi != null ? "baseUrl" : "url"), url);
         }
         Node headers = server.field("headers");
         for (Map.Entry<String, Node> h : headers.entries()) {
@@ -134,11 +140,16 @@ public final class McpServersParser {
         return new BackendConfig(name, kind, url, Map.copyOf(headers.scalars()), command, server.field("args").strings(),
                 Map.copyOf(server.field("env").scalars()), server.field("cwd").optString(null), toolFilter(server),
                 BackendRules.timeout(server.field("timeout")), List.copyOf(forward), UpstreamTls.DEFAULT, isolation,
-                inheritEnv).withCache(ResultCachePolicies.parse(server.field("cache")));
+                inheritEnv).withToolOverrides(ToolOverrideRules.parse(server.field("toolOverrides")))
+                .withResilience(Resiliences.parse(server)).withOpenApi(openapi)
+                .withCache(ResultCachePolicies.parse(server.field("cache")));
     }
 
     private static TransportKind transport(Node server, String url, String command) throws ConfigException {
         Node type = server.field("type").present() ? server.field("type") : server.field("transport");
+        if (!type.present() && server.field("openapi").present()) {
+            return TransportKind.OPENAPI;
+        }
         if (!type.present()) {
             if (url != null && command != null) {
                 throw server.error("has both \"url\" and \"command\"; set \"type\" or remove one");
@@ -153,8 +164,9 @@ public final class McpServersParser {
             case "http", "streamable-http", "streamableHttp", "streamable_http" -> TransportKind.STREAMABLE_HTTP;
             case "sse" -> TransportKind.SSE;
             case "stdio" -> TransportKind.STDIO;
+            case "openapi" -> TransportKind.OPENAPI;
             default -> throw type.error("unknown transport \"" + t
-                    + "\"; expected one of http, streamable-http, streamableHttp, sse, stdio");
+                    + "\"; expected one of http, streamable-http, streamableHttp, sse, stdio, openapi");
         };
     }
 

@@ -50,7 +50,8 @@ final class RouteBackends {
         if (!path.startsWith("/")) {
             throw ref.field("path").error("expected a path starting with /, got \"" + path + "\"");
         }
-        Endpoint endpoint = switch (kind) {
+        OpenApiSource openapi = OpenApiSources.backendRef(ref, docs.file());
+        Endpoint endpoint = openapi != null ? null : switch (kind) {
             case "Backend" -> {
                 if (!group.equals(BACKEND_GROUP)) {
                     throw ref.field("group").error("expected " + BACKEND_GROUP + " for kind Backend, got \"" + group + "\"");
@@ -74,7 +75,7 @@ final class RouteBackends {
                     + ") or Service, got \"" + kind + "\"");
         };
         Map<String, String> headers = new LinkedHashMap<>();
-        String url = endpoint.baseUrl() + path;
+        String url = openapi != null ? openapi.baseUrl() : endpoint.baseUrl() + path;
         String query = apiKey(ref.field("securityPolicy"), name, namespace, headers);
         if (query != null) {
             url += (url.contains("?") ? "&" : "?") + query;
@@ -89,9 +90,12 @@ final class RouteBackends {
             HeaderRules.checkForwarded(f, name, from, to, false);
             forward.add(new ForwardHeader(from, to));
         }
-        return new BackendConfig(name, TransportKind.STREAMABLE_HTTP, url, Map.copyOf(headers), null, List.of(), Map.of(),
-                null, toolSelector(ref.field("toolSelector")), BackendRules.DEFAULT_TIMEOUT, List.copyOf(forward),
-                endpoint.tls()).withCache(ResultCachePolicies.parse(ref.field("cache")));
+        return new BackendConfig(name, openapi != null ? TransportKind.OPENAPI : TransportKind.STREAMABLE_HTTP, url,
+                Map.copyOf(headers), null, List.of(), Map.of(), null, toolSelector(ref.field("toolSelector")),
+                BackendRules.DEFAULT_TIMEOUT, List.copyOf(forward), openapi != null ? UpstreamTls.DEFAULT : endpoint.tls())
+                .withToolOverrides(ToolOverrideRules.parse(ref.field("toolOverrides")))
+                .withResilience(Resiliences.parse(ref)).withOpenApi(openapi)
+                .withCache(ResultCachePolicies.parse(ref.field("cache")));
     }
 
     /**

@@ -7,5 +7,7 @@ public enum TransportKind {
     /** The legacy HTTP+SSE transport (2024-11-05): a GET event stream plus a POST endpoint it names. */
     SSE,
     /** A local process speaking newline-delimited JSON-RPC on stdin/stdout. */
-    STDIO
+    STDIO,
+    /** A REST API described by an OpenAPI document: each operation is a tool, each call an HTTP request. */
+    OPENAPI
 }

@@ -1,5 +1,6 @@
 package dev.mcpgateway.federation;
 
+import java.util.ArrayList;
 import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -19,9 +20,15 @@ final class Capabilities {
      * a flag ({@code listChanged}, {@code subscribe}) is set when any backend sets it.
      */
     static ObjectNode merge(Iterable<UpstreamSession> upstreams) {
+        List<JsonNode> announced = new ArrayList<>();
+        upstreams.forEach(u -> announced.add(u.capabilities()));
+        return mergeAnnounced(announced);
+    }
+
+    /** The same over the capabilities objects the backends announced (nulls are skipped). */
+    static ObjectNode mergeAnnounced(Iterable<JsonNode> announced) {
         ObjectNode caps = JsonNodeFactory.instance.objectNode();
-        for (UpstreamSession u : upstreams) {
-            JsonNode c = u.capabilities();
+        for (JsonNode c : announced) {
             if (c == null) {
                 continue;
             }

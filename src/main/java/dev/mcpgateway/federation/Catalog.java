@@ -74,6 +74,8 @@ class Catalog {
     private final ToolAuthorizer authorizer;
     private final Forwarder forwarder;
     private final SessionOpener opener;
+    @Inject
+    BackendGuards guards;
 
     @Inject
     Catalog(GatewayConfig config, ToolAuthorizer authorizer, Forwarder forwarder, SessionOpener opener) {
@@ -96,7 +98,8 @@ class Catalog {
         if (cursor == null) {
             for (UpstreamSession u : session.upstreamList()) {
                 // A backend removed by a reload is no longer listed.
-                if (u.has(kind.capability()) && route.client(u.backend()) != null) {
+                if (u.has(kind.capability()) && route.client(u.backend()) != null
+                        && !(kind == Kind.TOOLS && guards.hidesTools(route, u.backend()))) {
                     targets.put(u.backend(), null);
                 }
             }
@@ -194,11 +197,14 @@ class Catalog {
                 into.add(o);
                 continue;
             }
-            if (kind == Kind.TOOLS && (name == null || !config.tools().allows(name))) {
-                continue;
-            }
             if (kind == Kind.TOOLS) {
-                ResultCache.listed(route, backend, o);
+                String upstreamName = name;
+                // Filters and rules see the name clients see, after any override.
+                name = name == null ? null : ToolOverlay.present(config.toolOverrides(), name, o);
+                if (name == null || !config.tools().allows(name)) {
+                    continue;
+                }
+                ResultCache.listed(route, backend, upstreamName, o);
             }
             String authName = kind.uriField() != null && o.hasNonNull(kind.uriField()) ? o.get(kind.uriField()).asText() : name;
             if (!authorizer.decide(route.config(), caller.principal(), method, backend, kind.authKind(), authName, null,

@@ -36,6 +36,7 @@ import dev.mcpgateway.upstream.UpstreamClient;
 import dev.mcpgateway.upstream.UpstreamErrors;
 import dev.mcpgateway.upstream.UpstreamSession;
 import dev.mcpgateway.upstream.UpstreamSink;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 
@@ -57,6 +58,7 @@ class Forwarder {
     private final SessionOpener opener;
     private final UpstreamMessages messages;
     private final InputRounds inputRounds;
+    private final BackendGuards guards;
     /** Requests in flight on this replica, by session and client id: which backends serve them. */
     private final Map<String, List<Pending>> inFlight = new ConcurrentHashMap<>();
 
@@ -66,7 +68,7 @@ class Forwarder {
 
     @Inject
     Forwarder(GatewayConfig config, UpstreamCredentials credentials, GatewayMetrics metrics, McpTracing tracing,
-            SessionOpener opener, UpstreamMessages messages, InputRounds inputRounds) {
+            SessionOpener opener, UpstreamMessages messages, InputRounds inputRounds, BackendGuards guards) {
         this.config = config;
         this.credentials = credentials;
         this.metrics = metrics;
@@ -74,6 +76,7 @@ class Forwarder {
         this.opener = opener;
         this.messages = messages;
         this.inputRounds = inputRounds;
+        this.guards = guards;
     }
 
     /**
@@ -86,6 +89,11 @@ class Forwarder {
         UpstreamSession upstream = session.upstream(backend);
         if (client == null || upstream == null) {
             return Future.failedFuture(UpstreamErrors.unavailable(backend, "it is no longer configured"));
+        }
+        BackendGuard guard = guards.of(route, backend);
+        int permit = guard == null ? BackendGuard.PERMITTED : guard.acquire();
+        if (permit < BackendGuard.PERMITTED) {
+            return guards.refused(route, guard, permit, caller, request);
         }
         String key = inFlightKey(session.id(), request.id());
         Pending pending = new Pending(backend, Promise.promise());
@@ -126,10 +134,11 @@ class Forwarder {
                                     : "error";
                     metrics.upstream(backend, outcome, System.nanoTime() - sent);
                     span.end(outcome, ar);
-                    if (ar.succeeded()) {
-                        pending.promise().tryComplete(ar.result());
+                    AsyncResult<JsonRpcResponse> out = guard == null ? ar : guards.done(guard, permit, caller, outgoing, ar);
+                    if (out.succeeded()) {
+                        pending.promise().tryComplete(out.result());
                     } else {
-                        pending.promise().tryFail(ar.cause());
+                        pending.promise().tryFail(out.cause());
                     }
                 });
         return pending.promise().future().onComplete(ignored -> inFlight.computeIfPresent(key, (k, v) -> {

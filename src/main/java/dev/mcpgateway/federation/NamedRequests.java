@@ -50,13 +50,15 @@ class NamedRequests {
         String name = requireText(request, "name");
         return catalog.resolveName(route, session, caller, name, Catalog.Kind.TOOLS).compose(t -> {
             BackendConfig backend = t == null ? null : route.config().backend(t.backend());
-            if (t == null || backend == null || !backend.tools().allows(t.name())) {
+            // The upstream's name of the tool clients call by this one (null: renamed away by an override).
+            String upstreamName = backend == null ? null : backend.toolOverrides().upstreamName(t.name());
+            if (upstreamName == null || !backend.tools().allows(t.name())) {
                 // A filtered tool is refused exactly like one that does not exist: nothing leaks.
                 throw new JsonRpcException(ErrorCodes.INVALID_PARAMS, "Unknown tool: " + name);
             }
             authorize(route, caller, request, t.backend(), "tool", t.name(), request.params().get("arguments"), name);
-            request.params().put("name", t.name());
-            return results.call(route, session, caller, t.backend(), t.name(), request, sink,
+            request.params().put("name", upstreamName);
+            return results.call(route, session, caller, t.backend(), upstreamName, request, sink,
                     s -> forwarder.forward(route, session, caller, t.backend(), request, s)
                             .map(r -> prefixTaskId(t.backend(), r)));
         });

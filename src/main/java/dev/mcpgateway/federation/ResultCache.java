@@ -71,9 +71,12 @@ class ResultCache {
         store.onEviction(metrics::evicted);
     }
 
-    /** Records the annotations of one tool as a backend listed it (before prefixing or renaming). */
-    static void listed(Route route, String backend, JsonNode tool) {
-        route.toolHints.record(backend, tool);
+    /**
+     * Records the annotations of one tool as the gateway presents it (an override's annotations
+     * merged over the upstream's), under the upstream's name of the tool.
+     */
+    static void listed(Route route, String backend, String upstreamName, JsonNode tool) {
+        route.toolHints.record(backend, upstreamName, tool);
     }
 
     /**
@@ -167,8 +170,14 @@ class ResultCache {
             if (r.isError() || r.result() == null) {
                 return Future.failedFuture(new IllegalStateException("tools/list failed: " + r.error()));
             }
+            BackendConfig config = route.config().backend(backend);
             for (JsonNode t : r.result().path("tools")) {
-                route.toolHints.record(backend, t);
+                String upstreamName = t.path("name").asText(null);
+                if (t instanceof ObjectNode o && upstreamName != null && config != null) {
+                    // The annotations as a listing through the catalogue would present them.
+                    ToolOverlay.present(config.toolOverrides(), upstreamName, o);
+                    route.toolHints.record(backend, upstreamName, o);
+                }
             }
             String next = r.result().path("nextCursor").asText(null);
             return next == null || next.isEmpty() || page + 1 >= MAX_HINT_PAGES ? Future.succeededFuture()

@@ -4,8 +4,12 @@ import java.util.Collection;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import dev.mcpgateway.config.RouteConfig;
 import dev.mcpgateway.upstream.UpstreamClient;
+import dev.mcpgateway.upstream.UpstreamSession;
 
 /**
  * A configured route with a live client per backend. With prefixing off, names are routed by what
@@ -18,6 +22,8 @@ public final class Route {
     final Map<String, String> toolOwners = new ConcurrentHashMap<>();
     final Map<String, String> promptOwners = new ConcurrentHashMap<>();
     final Map<String, String> resourceOwners = new ConcurrentHashMap<>();
+    /** The capabilities each backend announced when an upstream session last opened on this replica. */
+    private final Map<String, JsonNode> announced = new ConcurrentHashMap<>();
     /** Which tools' results may be cached, as this replica's listings showed them. */
     final ToolHints toolHints = new ToolHints();
 
@@ -44,5 +50,22 @@ public final class Route {
 
     Collection<UpstreamClient> clients() {
         return clients.values();
+    }
+
+    /** Remembers what the backends of newly opened upstream sessions announced. */
+    void announced(Collection<UpstreamSession> upstreams) {
+        for (UpstreamSession u : upstreams) {
+            if (u.capabilities() != null) {
+                announced.put(u.backend(), u.capabilities());
+            }
+        }
+    }
+
+    /**
+     * What the route's backends offer together, as they last announced it on this replica; null
+     * while no upstream session has opened here.
+     */
+    public ObjectNode announcedCapabilities() {
+        return announced.isEmpty() ? null : Capabilities.mergeAnnounced(announced.values());
     }
 }

@@ -161,7 +161,8 @@ public class RouteTable implements RouteSource {
         return a.transport() == b.transport() && Objects.equals(a.url(), b.url()) && a.headers().equals(b.headers())
                 && Objects.equals(a.command(), b.command()) && a.args().equals(b.args()) && a.env().equals(b.env())
                 && Objects.equals(a.cwd(), b.cwd()) && a.timeout().equals(b.timeout()) && a.tls().equals(b.tls())
-                && a.isolation() == b.isolation() && a.inheritEnv().equals(b.inheritEnv());
+                && a.isolation() == b.isolation() && a.inheritEnv().equals(b.inheritEnv())
+                && Objects.equals(a.openapi(), b.openapi());
     }
 
     /** Whether clients of the route could see a different set of tools, prompts or resources. */

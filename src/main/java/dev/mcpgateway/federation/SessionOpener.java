@@ -54,6 +54,8 @@ class SessionOpener {
     private final GatewayConfig config;
     private final RequestIds requestIds;
     private final UpstreamCredentials credentials;
+    @Inject
+    BackendGuards guards;
     private final SecureRandom random = new SecureRandom();
     /** Sessions opened on this replica, by principal, for the per-principal limit. */
     private final Map<String, Set<String>> byPrincipal = new ConcurrentHashMap<>();
@@ -96,6 +98,13 @@ class SessionOpener {
         return openUpstreams(route, upstreamParams, principal, owner(sessionId, principal))
                 .compose(opened -> {
                     Map<String, UpstreamSession> upstreams = opened.upstreams();
+                    JsonRpcError required = guards.failClosed(route, upstreams.keySet(), opened.failures());
+                    if (required != null) {
+                        release(principal, sessionId);
+                        upstreams.forEach((b, u) -> route.client(b).close(u));
+                        return Future.succeededFuture(
+                                new McpRouter.Initialized(null, JsonRpcResponse.error(request.id(), required)));
+                    }
                     if (upstreams.isEmpty()) {
                         release(principal, sessionId);
                         String msg = route.clients().isEmpty() ? "No backends are configured for " + route.path()
@@ -103,6 +112,7 @@ class SessionOpener {
                         return Future.succeededFuture(new McpRouter.Initialized(null,
                                 JsonRpcResponse.error(request.id(), new JsonRpcError(ErrorCodes.UPSTREAM_UNAVAILABLE, msg))));
                     }
+                    route.announced(upstreams.values());
                     GatewaySession session = new GatewaySession(sessionId, route.name(), principal.name(), negotiated,
                             clientCaps, clientInfo, upstreams, null, System.currentTimeMillis());
                     ObjectNode result = JSON.objectNode();
@@ -186,11 +196,17 @@ class SessionOpener {
             return openUpstreams(route, initializeParams(ProtocolVersions.LATEST, caps), principal, owner(id, principal))
                     .compose(opened -> {
                         Map<String, UpstreamSession> upstreams = opened.upstreams();
+                        JsonRpcError required = guards.failClosed(route, upstreams.keySet(), opened.failures());
+                        if (required != null) {
+                            upstreams.forEach((b, u) -> route.client(b).close(u));
+                            return Future.failedFuture(required.exception());
+                        }
                         if (upstreams.isEmpty()) {
                             return Future.failedFuture(new JsonRpcException(ErrorCodes.UPSTREAM_UNAVAILABLE,
                                     route.clients().isEmpty() ? "No backends are configured for " + route.path()
                                             : "No backend could be reached"));
                         }
+                        route.announced(upstreams.values());
                         GatewaySession session = new GatewaySession(id, route.name(), principal.name(),
                                 ProtocolVersions.V2026_07_28, caps, null, upstreams, null, System.currentTimeMillis());
                         return store.putIfAbsent(session)
@@ -230,7 +246,7 @@ class SessionOpener {
         List<UpstreamClient> clients = new ArrayList<>(route.clients());
         List<Future<UpstreamSession>> opening = new ArrayList<>(clients.size());
         for (UpstreamClient c : clients) {
-            opening.add(openBackend(route, c, initializeParams, principal, owner));
+            opening.add(guards.guarded(route, c.name(), () -> openBackend(route, c, initializeParams, principal, owner)));
         }
         return Future.join(opening).transform(ignored -> {
             Map<String, UpstreamSession> upstreams = new LinkedHashMap<>();
@@ -282,7 +298,8 @@ class SessionOpener {
         ObjectNode params = initializeParams(upstreamVersion(session), session.clientCapabilities());
         List<Future<UpstreamSession>> opening = new ArrayList<>();
         for (UpstreamClient c : missing) {
-            opening.add(openBackend(route, c, params, principal, owner(session.id(), principal)));
+            opening.add(guards.guarded(route, c.name(),
+                    () -> openBackend(route, c, params, principal, owner(session.id(), principal))));
         }
         return Future.join(opening).transform(ignored -> {
             Map<String, UpstreamSession> upstreams = new LinkedHashMap<>(session.upstreams());

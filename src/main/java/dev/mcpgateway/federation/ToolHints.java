@@ -10,8 +10,9 @@ import io.vertx.core.Future;
 
 /**
  * What this replica learned from {@code tools/list} responses of a route's backends: which tools the
- * upstream annotates {@code readOnlyHint: true} and {@code idempotentHint: true}, by backend and
- * upstream tool name. Refreshed by every listing that passes through the gateway.
+ * gateway presents with {@code readOnlyHint: true} and {@code idempotentHint: true} (the upstream's
+ * annotations, with a tool override's merged over them), by backend and upstream tool name.
+ * Refreshed by every listing that passes through the gateway.
  */
 final class ToolHints {
 
@@ -21,17 +22,16 @@ final class ToolHints {
     /** A listing under way per backend, so concurrent first calls read it once. */
     final Map<String, Future<Void>> learning = new ConcurrentHashMap<>();
 
-    /** Records one tool of a backend's listing (the upstream's own item, before any renaming). */
-    void record(String backend, JsonNode tool) {
-        JsonNode name = tool.get("name");
-        if (name == null || !name.isTextual()) {
+    /** Records one tool of a backend's listing under the upstream's name of it. */
+    void record(String backend, String upstreamName, JsonNode tool) {
+        if (upstreamName == null) {
             return;
         }
         JsonNode a = tool.path("annotations");
         // The hints are booleans; anything else ("true" as a string, absent) is not a promise.
         boolean safe = a.path("readOnlyHint").isBoolean() && a.path("readOnlyHint").booleanValue()
                 && a.path("idempotentHint").isBoolean() && a.path("idempotentHint").booleanValue();
-        cacheable.put(key(backend, name.asText()), safe);
+        cacheable.put(key(backend, upstreamName), safe);
     }
 
     void listed(String backend) {

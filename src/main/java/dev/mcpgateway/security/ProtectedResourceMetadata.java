@@ -172,7 +172,7 @@ public class ProtectedResourceMetadata {
     }
 
     /** The route's resource identifier: configured, else the URL the request was made to. */
-    static String resource(RouteConfig route, HttpServerRequest request) {
+    public static String resource(RouteConfig route, HttpServerRequest request) {
         OAuthConfig oauth = route.security().oauth();
         if (oauth != null && oauth.resourceMetadata() != null && oauth.resourceMetadata().resource() != null) {
             return oauth.resourceMetadata().resource();
@@ -186,7 +186,7 @@ public class ProtectedResourceMetadata {
      * Where the route's metadata is: RFC 9728 section 3.1 inserts the well-known path between the
      * resource identifier's host and its path.
      */
-    static String metadataUrl(RouteConfig route, HttpServerRequest request) {
+    public static String metadataUrl(RouteConfig route, HttpServerRequest request) {
         if (route.security().oauth() == null) {
             return null;
         }

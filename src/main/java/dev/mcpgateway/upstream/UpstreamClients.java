@@ -14,6 +14,7 @@ public final class UpstreamClients {
             case STREAMABLE_HTTP -> new StreamableHttpClient(vertx, backend, options);
             case SSE -> new LegacySseClient(vertx, backend, options);
             case STDIO -> new StdioClient(vertx, backend, options);
+            case OPENAPI -> new OpenApiClient(vertx, backend, options);
         };
     }
 }

@@ -133,7 +133,8 @@ class ConfigParsersFuzzTest {
     /** Field names either parser reads, so mutations add fields the parser will look at. */
     static final List<String> FIELD_NAMES = List.of("mcpServers", "path", "prefixMode", "auth", "url", "command", "type",
             "transport", "args", "env", "cwd", "headers", "timeout", "tools", "includeTools", "allowedTools", "excludeTools",
-            "includeToolsRegex", "excludeToolsRegex", "forwardHeaders", "disabled", "oauth", "apiKeys", "authorization",
+            "includeToolsRegex", "excludeToolsRegex", "forwardHeaders", "toolOverrides", "description", "title",
+            "readOnlyHint", "disabled", "oauth", "apiKeys", "authorization",
             "issuer", "resource", "audiences", "jwksUri", "jwks", "jwksFile", "keys", "file", "rules", "cel", "action",
             "claims", "scopes", "introspection", "claimToHeaders", "tokenEndpoint", "clientId", "apiVersion", "kind",
             "metadata", "name", "namespace", "spec", "backendRefs", "endpoints", "ip", "fqdn", "unix", "address",

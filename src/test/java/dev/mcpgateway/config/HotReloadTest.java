@@ -49,6 +49,14 @@ class HotReloadTest {
         return session == null ? b : b.header("Mcp-Session-Id", session);
     }
 
+    HttpResponse<String> serverCard(String ifNoneMatch) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(endpoint.resolve("/mcp/server-card")).timeout(Duration.ofSeconds(20));
+        if (ifNoneMatch != null) {
+            b.header("If-None-Match", ifNoneMatch);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
     JsonNode post(String body) throws Exception {
         HttpResponse<String> r = http.send(request().POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                 HttpResponse.BodyHandlers.ofString());
@@ -101,6 +109,9 @@ class HotReloadTest {
         reader.start();
 
         assertThat(tools()).contains("alpha__echo").noneMatch(n -> n.startsWith("beta__"));
+        HttpResponse<String> card = serverCard(null);
+        assertThat(card.body()).contains("1 server: alpha");
+        String etag = card.headers().firstValue("ETag").orElseThrow();
 
         Files.writeString(ReloadableUpstreams.config, """
                 {"mcpServers": {
@@ -122,6 +133,11 @@ class HotReloadTest {
                 """
                         {"jsonrpc":"2.0","id":"d","method":"tools/call","params":{"name":"beta__echo","arguments":{"message":"new"}}}""");
         assertThat(viaBeta.path("result").path("content").get(0).path("text").asText()).isEqualTo("Echo: new");
+        // The route's server card follows the edit: a client revalidating its copy gets the new one.
+        HttpResponse<String> newCard = serverCard(etag);
+        assertThat(newCard.statusCode()).isEqualTo(200);
+        assertThat(newCard.body()).contains("2 servers: alpha, beta");
+        assertThat(serverCard(newCard.headers().firstValue("ETag").orElseThrow()).statusCode()).isEqualTo(304);
 
         // A broken edit is refused: the last good configuration stays.
         Files.writeString(ReloadableUpstreams.config, "{\"mcpServers\": {\"alpha\": ");

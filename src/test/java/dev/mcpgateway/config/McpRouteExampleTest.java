@@ -61,6 +61,16 @@ class McpRouteExampleTest {
                 .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
         assertThat(metadata.statusCode()).isEqualTo(200);
         assertThat(metadata.body()).contains("https://auth-server.example.com").contains("profile").contains("email");
+        // The route's server card tells a client the same before it connects.
+        var card = new com.fasterxml.jackson.databind.ObjectMapper().readTree(http.send(java.net.http.HttpRequest
+                .newBuilder(java.net.URI.create(gateway + "/server-card")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body());
+        assertThat(card.at("/remotes/0/url").asText()).isEqualTo("http://localhost:1975/mcp");
+        assertThat(card.at("/remotes/0/headers/0/name").asText()).isEqualTo("Authorization");
+        assertThat(card.at("/_meta/dev.mcpgateway~1authorization/oauth/protectedResourceMetadata").asText())
+                .isEqualTo("http://localhost:1975/.well-known/oauth-protected-resource/mcp");
+        assertThat(card.at("/_meta/dev.mcpgateway~1authorization/oauth/authorizationServers/0").asText())
+                .isEqualTo("https://auth-server.example.com");
     }
 
     /** Without the OAuth policy (a hot reload of the same file), both backends serve through the route. */

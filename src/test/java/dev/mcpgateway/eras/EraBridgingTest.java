@@ -106,7 +106,9 @@ class EraBridgingTest {
     void listChangesCrossEras() {
         // Old client, new upstream: the upstream's listen stream feeds the client's GET stream.
         ObjectNode old = scenario();
-        SdkClient.step(old, "sleep").put("ms", 500);
+        // A change sent before the gateway's stream to the upstream is open reaches nobody: wait for it
+        // (2 s, not less: on a loaded machine 0.5 s was once too short).
+        SdkClient.step(old, "sleep").put("ms", 2000);
         call(old, "modern__trigger_list_changed");
         SdkClient.step(old, "waitForNotification").put("method", "notifications/tools/list_changed").put("timeoutMs", 10_000);
         SdkClient.result(SdkClient.run(url, old), 2);

@@ -56,6 +56,11 @@ class ResultCacheTest {
             servers.putObject("nocache").put("url", upstream.url()).putObject("cache").putArray("exclude")
                     .add("read_counter");
             servers.putObject("plain").put("url", upstream.url());
+            // An override renames a tool and promises what the upstream did not: the promise counts.
+            ObjectNode over = servers.putObject("over").put("url", upstream.url());
+            over.putObject("cache");
+            over.putObject("toolOverrides").putObject("plain_counter").put("name", "counted").putObject("annotations")
+                    .put("readOnlyHint", true).put("idempotentHint", true);
             // The configuration names a tool whose answer depends on what the client is asked.
             servers.putObject("ev").put("url", "http://127.0.0.1:" + everythingPort + "/mcp").putObject("cache")
                     .putArray("tools").add("trigger-elicitation-request");
@@ -197,5 +202,15 @@ class ResultCacheTest {
         assertThat(answers[0]).contains("Ada");
         assertThat(answers[1]).as("the second client's own answer, not the first one's").contains("Grace")
                 .doesNotContain("Ada");
+    }
+
+    @Test
+    void aToolOverrideRenamesACachedToolAndItsAnnotationsCount() {
+        ObjectNode s = as(ALICE);
+        call(s, "over__counted", "renamed");
+        call(s, "over__counted", "renamed");
+        JsonNode report = SdkClient.run(gateway, s);
+        assertThat(text(result(report, 0))).startsWith("plain_counter #");
+        assertThat(text(result(report, 1))).isEqualTo(text(result(report, 0)));
     }
 }

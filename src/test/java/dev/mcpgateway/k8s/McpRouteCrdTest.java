@@ -48,6 +48,12 @@ class McpRouteCrdTest {
                 toolSelector: {include: [a], includeRegex: ["^b"], exclude: [c], excludeRegex: ["d$"]}
                 securityPolicy: {apiKey: {inline: k, queryParam: api_key}}
                 forwardHeaders: [{name: X-User-Token, backendHeader: X-Upstream-Token}]
+                toolOverrides:
+                  a: {name: alpha, title: Alpha, description: The first tool, annotations: {readOnlyHint: true}}
+                circuitBreaker: {failureThreshold: 5, openFor: 30s}
+                maxConcurrent: 64
+                failureMode: failClosed
+                hideToolsWhenOpen: true
               - name: svc
                 port: 8080
                 securityPolicy: {apiKey: {secretRef: {name: s, namespace: team}, header: X-Api-Key}}
@@ -204,9 +210,14 @@ class McpRouteCrdTest {
                 spec -> ((ObjectNode) spec.withArray("backendRefs").get(0)).put("kind", "HTTPRoute"),
                 spec -> ((ObjectNode) spec.withArray("backendRefs").get(0)).put("name", "a__b c"),
                 spec -> ((ObjectNode) spec.withArray("backendRefs").get(1)).put("port", 70000),
+                spec -> ((ObjectNode) spec.withArray("backendRefs").get(0)).put("failureMode", "failSometimes"),
+                spec -> ((ObjectNode) spec.withArray("backendRefs").get(0)).put("maxConcurrent", 0),
+                spec -> spec.withObject("/backendRefs/0/circuitBreaker").remove("failureThreshold"),
                 spec -> spec.withObject("/backendRefs/0/securityPolicy/apiKey").putObject("secretRef").put("name", "s"),
                 spec -> spec.withObject("/backendRefs/0/securityPolicy/apiKey").remove("inline"),
                 spec -> spec.withObject("/backendRefs/1/securityPolicy/apiKey").put("queryParam", "k"),
+                spec -> spec.withObject("/backendRefs/0/toolOverrides/a").put("name", "a b"),
+                spec -> spec.withObject("/backendRefs/0/toolOverrides/a/annotations").put("readOnlyHint", "yes"),
                 spec -> spec.withObject("/securityPolicy/oauth").remove("issuer"),
                 spec -> spec.withObject("/securityPolicy/oauth").remove("protectedResourceMetadata"),
                 spec -> spec.withObject("/securityPolicy/oauth/jwks").putObject("localJWKS").put("inline", "{}"),
