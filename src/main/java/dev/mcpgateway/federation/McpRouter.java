@@ -66,6 +66,9 @@ public class McpRouter {
     private final Forwarder forwarder;
     private final ServerRequests serverRequests;
     private final Subscriptions subscriptions;
+    /** Routes with {@code toolDiscovery: search}: the gateway's search, describe and call tools. */
+    @Inject
+    ToolDiscoveryTools discovery;
 
     @Inject
     public McpRouter(SessionStore store, RouteTable routes, RequestIds requestIds, GatewayMetrics metrics, McpTracing tracing,
@@ -229,12 +232,15 @@ public class McpRouter {
             ClientSink sink) {
         return switch (request.method()) {
             case McpMethods.PING -> Future.succeededFuture(JsonRpcResponse.result(request.id(), JSON.objectNode()));
-            case McpMethods.TOOLS_LIST -> catalog.list(route, session, caller, request, Catalog.Kind.TOOLS);
+            case McpMethods.TOOLS_LIST -> discovery.searches(route) ? discovery.list(session, request)
+                    : catalog.list(route, session, caller, request, Catalog.Kind.TOOLS);
             case McpMethods.PROMPTS_LIST -> catalog.list(route, session, caller, request, Catalog.Kind.PROMPTS);
             case McpMethods.RESOURCES_LIST -> catalog.list(route, session, caller, request, Catalog.Kind.RESOURCES);
             case McpMethods.RESOURCES_TEMPLATES_LIST -> catalog.list(route, session, caller, request, Catalog.Kind.TEMPLATES);
             case McpMethods.TASKS_LIST -> catalog.list(route, session, caller, request, Catalog.Kind.TASKS);
-            case McpMethods.TOOLS_CALL -> named.callTool(route, session, caller, request, sink);
+            case McpMethods.TOOLS_CALL ->
+                discovery.handles(route, request) ? discovery.call(route, session, caller, request, sink)
+                        : named.callTool(route, session, caller, request, sink);
             case McpMethods.PROMPTS_GET -> named.getPrompt(route, session, caller, request, sink);
             case McpMethods.RESOURCES_READ, McpMethods.RESOURCES_SUBSCRIBE, McpMethods.RESOURCES_UNSUBSCRIBE ->
                 named.byUri(route, session, caller, request, sink);

@@ -40,6 +40,7 @@ class McpRouteCrdTest {
               parentRefs: [{name: gw, kind: Gateway, group: gateway.networking.k8s.io}]
               path: /team/mcp
               prefixMode: conditional
+              toolDiscovery: search
               backendRefs:
               - name: tools
                 kind: Backend
@@ -195,6 +196,8 @@ class McpRouteCrdTest {
         // The full route is also one the gateway loads.
         assertThat(McpRouteParser.parse("full.yaml", FULL, Map.<String, String>of()::get).routes().get(0).backends())
                 .hasSize(2);
+        assertThat(McpRouteParser.parse("full.yaml", FULL, Map.<String, String>of()::get).routes().get(0).toolDiscovery())
+                .isEqualTo(dev.mcpgateway.config.ToolDiscovery.SEARCH);
     }
 
     @Test
@@ -206,6 +209,7 @@ class McpRouteCrdTest {
                 spec -> spec.withArray("backendRefs").removeAll(),
                 spec -> spec.put("path", "mcp"),
                 spec -> spec.put("prefixMode", "sometimes"),
+                spec -> spec.put("toolDiscovery", "browse"),
                 spec -> ((ObjectNode) spec.withArray("backendRefs").get(0)).put("path", 3),
                 spec -> ((ObjectNode) spec.withArray("backendRefs").get(0)).put("kind", "HTTPRoute"),
                 spec -> ((ObjectNode) spec.withArray("backendRefs").get(0)).put("name", "a__b c"),
