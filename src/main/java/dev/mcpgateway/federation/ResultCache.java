@@ -26,6 +26,7 @@ import dev.mcpgateway.config.ForwardHeader;
 import dev.mcpgateway.config.ResultCacheConfig;
 import dev.mcpgateway.config.ResultCachePolicy;
 import dev.mcpgateway.jsonrpc.JsonRpcCodec;
+import dev.mcpgateway.jsonrpc.JsonRpcException;
 import dev.mcpgateway.jsonrpc.JsonRpcMessage;
 import dev.mcpgateway.jsonrpc.JsonRpcRequest;
 import dev.mcpgateway.jsonrpc.JsonRpcResponse;
@@ -101,8 +102,8 @@ class ResultCache {
                 LOG.debugf("Result cache unavailable for %s, calling the backend: %s", backend, t.getMessage());
                 return null;
             }).compose(entry -> {
-                if (entry != null) {
-                    JsonNode result = JsonRpcCodec.parseTree(entry.value().getBytes(StandardCharsets.UTF_8));
+                JsonNode result = entry == null ? null : parse(entry.value());
+                if (result != null) {
                     metrics.hit(backend);
                     return Future.succeededFuture(hinted(session, policy, request, result,
                             entry.remainingMillis(System.currentTimeMillis())));
@@ -112,6 +113,16 @@ class ResultCache {
                 return forward.apply(watch).compose(r -> keep(session, backend, policy, ttl, key, request, r, watch));
             });
         });
+    }
+
+    /** A stored result, or null (a miss) for one that is not JSON: written by something else. */
+    private static JsonNode parse(String value) {
+        try {
+            return JsonRpcCodec.parseTree(value.getBytes(StandardCharsets.UTF_8));
+        } catch (JsonRpcException e) {
+            LOG.debugf("A stored result is not JSON; calling the backend");
+            return null;
+        }
     }
 
     /** A first call, not a task nor a retry carrying input responses (those depend on what the client gave). */
