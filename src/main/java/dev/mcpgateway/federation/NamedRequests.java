@@ -42,6 +42,8 @@ class NamedRequests {
     Catalog catalog;
     @Inject
     SessionStore store;
+    @Inject
+    ResultCache results;
 
     Future<JsonRpcResponse> callTool(Route route, GatewaySession session, Caller caller, JsonRpcRequest request,
             ClientSink sink) {
@@ -56,8 +58,9 @@ class NamedRequests {
             }
             authorize(route, caller, request, t.backend(), "tool", t.name(), request.params().get("arguments"), name);
             request.params().put("name", upstreamName);
-            return forwarder.forward(route, session, caller, t.backend(), request, sink)
-                    .map(r -> prefixTaskId(t.backend(), r));
+            return results.call(route, session, caller, t.backend(), upstreamName, request, sink,
+                    s -> forwarder.forward(route, session, caller, t.backend(), request, s)
+                            .map(r -> prefixTaskId(t.backend(), r)));
         });
     }
 

@@ -78,8 +78,9 @@ class ClusterIT {
         Files.writeString(config, """
                 {"mcpServers": {"alpha": {"url": "http://127.0.0.1:%d/mcp"},
                                 "gamma": {"command": "%s", "args": ["%s", "%s"]},
-                                "ticker": {"url": "%s"}}}""".formatted(upstreamPort, stdio.get(0), stdio.get(1), stdio.get(2),
-                ticker.url()));
+                                "ticker": {"url": "%s"},
+                                "cached": {"url": "http://127.0.0.1:%d/mcp", "cache": {"ttl": "60s", "scope": "shared"}}}}"""
+                .formatted(upstreamPort, stdio.get(0), stdio.get(1), stdio.get(2), ticker.url(), upstreamPort));
         for (int i = 0; i < 2; i++) {
             replicaPorts[i] = NodePeers.freePort();
             replicas[i] = startReplica(i);
@@ -218,6 +219,41 @@ class ClusterIT {
     }
 
     // ---- the scenarios ------------------------------------------------------------------------
+
+    @Test
+    @Order(0)
+    void aToolResultCachedByOneReplicaIsAHitOnTheOther() throws Exception {
+        // server-everything annotates echo read-only and idempotent; the backend "cached" caches it.
+        String session = initialize();
+        Set<String> servedBy = new HashSet<>();
+        for (int i = 1; i <= 4; i++) {
+            HttpResponse<String> r = post(session, "{\"jsonrpc\":\"2.0\",\"id\":" + i
+                    + ",\"method\":\"tools/call\",\"params\":{\"name\":\"cached__echo\",\"arguments\":{\"message\":\"cached\"}}}");
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(lastMessage(r).path("result").path("content").get(0).path("text").asText()).isEqualTo("Echo: cached");
+            servedBy.add(r.headers().firstValue("Mcp-Gateway-Replica").orElse("?"));
+        }
+        assertThat(servedBy).containsExactlyInAnyOrder("r0", "r1");
+        long[] hits = new long[2];
+        long misses = 0;
+        for (int i = 0; i < 2; i++) {
+            String metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + replicaPorts[i] + "/q/metrics"))
+                    .build(), HttpResponse.BodyHandlers.ofString()).body();
+            hits[i] = resultCacheCount(metrics, "hits");
+            misses += resultCacheCount(metrics, "misses");
+        }
+        // One call reached the upstream; the replica that did not make it answered from the shared entry.
+        assertThat(misses).as("misses on both replicas").isEqualTo(1);
+        assertThat(hits[0] + hits[1]).isEqualTo(3);
+        assertThat(hits[0]).as("hits on r0").isPositive();
+        assertThat(hits[1]).as("hits on r1").isPositive();
+    }
+
+    static long resultCacheCount(String metrics, String name) {
+        java.util.regex.Matcher m = java.util.regex.Pattern
+                .compile("mcp_gateway_result_cache_" + name + "_total\\{backend=\"cached\"[^}]*} ([0-9.]+)").matcher(metrics);
+        return m.find() ? (long) Double.parseDouble(m.group(1)) : 0;
+    }
 
     @Test
     @Order(1)
