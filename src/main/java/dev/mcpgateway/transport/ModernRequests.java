@@ -314,15 +314,27 @@ public class ModernRequests {
                 promptsOffered && asked.path("promptsListChanged").asBoolean(false),
                 resourcesOffered && asked.path("resourcesListChanged").asBoolean(false),
                 resourcesOffered ? uris : Set.of());
+        List<String> taskIds = new java.util.ArrayList<>();
+        asked.path("taskIds").forEach(t -> {
+            if (t.isTextual()) {
+                taskIds.add(t.asText());
+            }
+        });
         Listener listener = new Listener(ctx, route, request.id(), filter);
-        listener.open(asked);
+        listener.open(asked, taskIds);
         router.subscribe(route, session, caller, filter, listener::notify).onComplete(ar -> {
             if (ar.failed()) {
                 LOG.warnf("A listen stream got no backend notifications: %s", ar.cause().getMessage());
                 return;
             }
-            if (!listener.attach(ar.result())) {
+            McpRouter.Pump watch = taskIds.isEmpty() ? () -> {
+            } : router.watchTasks(route, session, caller, taskIds, listener::notify);
+            McpRouter.Pump both = () -> {
                 ar.result().close();
+                watch.close();
+            };
+            if (!listener.attach(both)) {
+                both.close();
             }
         });
     }
@@ -347,7 +359,7 @@ public class ModernRequests {
             this.writer = writers.open(ctx);
         }
 
-        void open(JsonNode asked) {
+        void open(JsonNode asked, List<String> taskIds) {
             if (!writer.begin()) {
                 close();
                 return;
@@ -367,6 +379,10 @@ public class ModernRequests {
             if (!filter.uris().isEmpty()) {
                 ArrayNode list = agreed.putArray("resourceSubscriptions");
                 filter.uris().forEach(list::add);
+            }
+            if (!taskIds.isEmpty()) {
+                ArrayNode list = agreed.putArray("taskIds");
+                taskIds.forEach(list::add);
             }
             write(new JsonRpcNotification(McpMethods.NOTIFICATIONS_SUBSCRIPTIONS_ACKNOWLEDGED, params));
             listeners.add(this);
