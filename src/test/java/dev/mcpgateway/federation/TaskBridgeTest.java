@@ -194,11 +194,16 @@ class TaskBridgeTest {
         ObjectNode s = SdkClient.scenario();
         s.putObject("capabilities");
         step(s, "callTool").put("name", "everything__simulate-research-query").putObject("arguments").put("topic", "waited");
+        step(s, "listen").put("timeoutMs", 5000).putObject("filter").putArray("taskIds").add("everything__x");
+        request(s, "tasks/get").put("taskId", "everything__x");
         JsonNode report = SdkClient.runV2(url, s);
 
         JsonNode r = result(report, 0);
         assertThat(r.path("content").toString()).containsIgnoringCase("waited");
         assertThat(r.path("_meta").path("io.modelcontextprotocol/related-task").path("taskId").asText())
                 .startsWith("everything__");
+        // Task notifications need the extension: -32021 names it.
+        assertThat(error(report, 1).toString()).contains("-32021", EXTENSION);
+        assertThat(error(report, 2).toString()).contains("-32021");
     }
 }
