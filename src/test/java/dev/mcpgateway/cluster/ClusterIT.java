@@ -333,6 +333,43 @@ class ClusterIT {
         assertThat(result(report, 2).toString()).contains("from the v2 client");
     }
 
+    /**
+     * A task id routes on either replica: a 2026-07-28 client's extension task on server-everything's
+     * experimental tasks is created through one replica and polled through both (round robin).
+     */
+    @Test
+    @Order(2)
+    void aBridgedTaskIsPolledThroughBothReplicas() throws Exception {
+        String meta = "\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\","
+                + "\"io.modelcontextprotocol/clientCapabilities\":{\"extensions\":{\"io.modelcontextprotocol/tasks\":{}}}}";
+        HttpResponse<String> created = taskPost("tools/call", "alpha__simulate-research-query", """
+                {"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"alpha__simulate-research-query",
+                 "arguments":{"topic":"replicas"},%s}}""".formatted(meta));
+        JsonNode task = lastMessage(created).path("result");
+        assertThat(task.path("resultType").asText()).as(created.body()).isEqualTo("task");
+        String taskId = task.path("taskId").asText();
+        Set<String> servedBy = new HashSet<>();
+        JsonNode[] last = new JsonNode[1];
+        int[] id = {2};
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).until(() -> {
+            HttpResponse<String> got = taskPost("tasks/get", taskId, """
+                    {"jsonrpc":"2.0","id":%d,"method":"tasks/get","params":{"taskId":"%s",%s}}""".formatted(id[0]++, taskId,
+                    meta));
+            got.headers().firstValue("Mcp-Gateway-Replica").ifPresent(servedBy::add);
+            last[0] = lastMessage(got).path("result");
+            return "completed".equals(last[0].path("status").asText());
+        });
+        assertThat(servedBy).as("tasks/get answered by both replicas").hasSize(2);
+        assertThat(last[0].path("result").toString()).contains("replicas");
+    }
+
+    HttpResponse<String> taskPost(String method, String name, String body) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(lb())).timeout(Duration.ofSeconds(30))
+                .header("Accept", "application/json, text/event-stream").header("Content-Type", "application/json")
+                .header("MCP-Protocol-Version", "2026-07-28").header("Mcp-Method", method).header("Mcp-Name", name)
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
     HttpResponse<String> modernPost(String body) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create(lb())).timeout(Duration.ofSeconds(30))
                 .header("Accept", "application/json, text/event-stream").header("Content-Type", "application/json")
