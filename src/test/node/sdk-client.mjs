@@ -294,9 +294,19 @@ try {
 
 const doc = baseDocument();
 const steps = [];
+// "$step:<n>:<dot.path>" anywhere in a step stands for that value of step n's result.
+function resolveRefs(value) {
+  if (typeof value === 'string') {
+    const m = /^\$step:(\d+):(.*)$/.exec(value);
+    return m ? m[2].split('.').filter(Boolean).reduce((v, k) => v?.[k], steps[Number(m[1])]?.result) : value;
+  }
+  if (Array.isArray(value)) return value.map(resolveRefs);
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveRefs(v)]));
+  return value;
+}
 for (const step of scenario.steps ?? []) {
   try {
-    const result = await runStep(step);
+    const result = await runStep(resolveRefs(step));
     steps.push({ op: step.op, ok: true, result: result ?? {} });
   } catch (err) {
     steps.push({ op: step.op, ok: false, error: errorJson(err) });

@@ -405,6 +405,40 @@ async function closeListen(step) {
   return { name: listen.name, closed: cause };
 }
 
+// The SDK's wire codec refuses results it has no kind for (`resultType: "task"` of the tasks
+// extension); like the ext-tasks package's host-owned raw dispatch, this sends one request with the
+// client's exact 2026-07-28 framing and returns the raw result (or throws its JSON-RPC error).
+let rawIds = 0;
+async function rawRequest(step) {
+  const params = { ...(step.params ?? {}) };
+  params._meta = {
+    'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+    'io.modelcontextprotocol/clientInfo': clientInfo,
+    'io.modelcontextprotocol/clientCapabilities': capabilities,
+    ...(step.params?._meta ?? {}),
+  };
+  const headers = {
+    'content-type': 'application/json',
+    accept: 'application/json, text/event-stream',
+    'mcp-protocol-version': '2026-07-28',
+    'mcp-method': step.method,
+    ...(scenario.headers ?? {}),
+  };
+  const name = params.name ?? params.uri ?? params.taskId;
+  if (typeof name === 'string') headers['mcp-name'] = name;
+  const response = await fetch(url, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ jsonrpc: '2.0', id: `raw-${++rawIds}`, method: step.method, params }),
+  });
+  const text = await response.text();
+  const message = (response.headers.get('content-type') ?? '').startsWith('text/event-stream')
+    ? text.split('\n').filter((l) => l.startsWith('data:') && l.length > 5).map((l) => JSON.parse(l.slice(5))).filter((m) => 'result' in m || 'error' in m).pop()
+    : JSON.parse(text);
+  if (message?.error) throw Object.assign(new Error(message.error.message), { code: message.error.code, data: message.error.data });
+  return message?.result ?? {};
+}
+
 async function runStep(step) {
   const opts = requestOptions(step);
   switch (step.op) {
@@ -450,6 +484,8 @@ async function runStep(step) {
     case 'request':
       // Any JSON-RPC request: {"op":"request","method":"...","params":{...}}; raw result.
       return client.request({ method: step.method, params: step.params }, ANY_RESULT, opts);
+    case 'rawRequest':
+      return rawRequest(step);
     case 'notify':
       await client.notification({ method: step.method, params: step.params });
       return {};
@@ -498,9 +534,19 @@ try {
 
 const doc = baseDocument();
 const steps = [];
+// "$step:<n>:<dot.path>" anywhere in a step stands for that value of step n's result.
+function resolveRefs(value) {
+  if (typeof value === 'string') {
+    const m = /^\$step:(\d+):(.*)$/.exec(value);
+    return m ? m[2].split('.').filter(Boolean).reduce((v, k) => v?.[k], steps[Number(m[1])]?.result) : value;
+  }
+  if (Array.isArray(value)) return value.map(resolveRefs);
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveRefs(v)]));
+  return value;
+}
 for (const step of scenario.steps ?? []) {
   try {
-    const result = await runStep(step);
+    const result = await runStep(resolveRefs(step));
     steps.push({ op: step.op, ok: true, result: result ?? {} });
   } catch (err) {
     steps.push({ op: step.op, ok: false, error: errorJson(err) });

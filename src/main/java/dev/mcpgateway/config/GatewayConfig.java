@@ -295,5 +295,12 @@ public interface GatewayConfig {
         /** Longest bearer token accepted; longer ones are refused as invalid without being parsed. */
         @WithDefault("16384")
         int maxTokenLength();
+
+        /**
+         * Most DPoP proofs remembered at once (each for its lifetime, to refuse a replay) with the
+         * memory store; beyond it new proofs are refused. With Infinispan the cluster keeps them.
+         */
+        @WithDefault("100000")
+        int dpopMaxProofs();
     }
 }

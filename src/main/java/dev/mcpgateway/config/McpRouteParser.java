@@ -106,7 +106,7 @@ public final class McpRouteParser {
             ref.requireObject();
             ref.allowOnly("name", "namespace", "kind", "group", "port", "path", "toolSelector", "securityPolicy",
                     "forwardHeaders", "toolOverrides", "circuitBreaker", "maxConcurrent", "failureMode",
-                    "hideToolsWhenOpen", "openapi");
+                    "hideToolsWhenOpen", "openapi", "cache");
             String name = ref.field("name").string();
             BackendRules.checkName(ref.field("name"), name);
             BackendRules.checkDistinct(ref.field("name"), name, names);

@@ -45,7 +45,7 @@ final class McpServersAuth {
         node.requireObject();
         node.allowOnly("issuer", "resource", "audiences", "jwksUri", "jwks", "jwksFile", "scopesSupported",
                 "requiredScopes", "resourceName", "resourceDocumentation", "resourcePolicyUri", "signingAlgorithms",
-                "introspection", "claimToHeaders");
+                "introspection", "claimToHeaders", "dpop");
         if (!node.field("issuer").present()) {
             throw node.field("issuer").error("required (the authorization server's issuer URL)");
         }
@@ -67,7 +67,7 @@ final class McpServersAuth {
                 node.field("resourcePolicyUri").optString(null));
         return new OAuthConfig(issuer, node.field("audiences").strings(), jwks(node), metadata,
                 SecurityParts.claimToHeaders(node.field("claimToHeaders")), node.field("requiredScopes").strings(),
-                introspection(node.field("introspection")));
+                introspection(node.field("introspection")), SecurityParts.dpop(node.field("dpop")));
     }
 
     /** {@code jwksUri}, {@code jwks} (inline) or {@code jwksFile}; null to discover them from the issuer. */

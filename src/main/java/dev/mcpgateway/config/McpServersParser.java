@@ -142,7 +142,8 @@ public final class McpServersParser {
                 Map.copyOf(server.field("env").scalars()), server.field("cwd").optString(null), toolFilter(server),
                 BackendRules.timeout(server.field("timeout")), List.copyOf(forward), UpstreamTls.DEFAULT, isolation,
                 inheritEnv).withToolOverrides(ToolOverrideRules.parse(server.field("toolOverrides")))
-                .withResilience(Resiliences.parse(server)).withOpenApi(openapi);
+                .withResilience(Resiliences.parse(server)).withOpenApi(openapi)
+                .withCache(ResultCachePolicies.parse(server.field("cache")));
     }
 
     private static TransportKind transport(Node server, String url, String command) throws ConfigException {

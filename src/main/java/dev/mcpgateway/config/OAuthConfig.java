@@ -1,5 +1,6 @@
 package dev.mcpgateway.config;
 
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -17,6 +18,7 @@ import java.util.List;
  * @param requiredScopes scopes every request to the route needs (403 {@code insufficient_scope}
  *        otherwise); empty when the route itself needs none
  * @param introspection how opaque (non-JWT) tokens are checked, or null when only JWTs are accepted
+ * @param dpop sender-constrained tokens (RFC 9449), or null when the route takes bearer tokens only
  */
 public record OAuthConfig(
         String issuer,
@@ -25,7 +27,8 @@ public record OAuthConfig(
         ProtectedResourceMetadata resourceMetadata,
         List<ClaimToHeader> claimToHeaders,
         List<String> requiredScopes,
-        Introspection introspection) {
+        Introspection introspection,
+        Dpop dpop) {
 
     public OAuthConfig {
         audiences = audiences == null ? List.of() : List.copyOf(audiences);
@@ -33,10 +36,16 @@ public record OAuthConfig(
         requiredScopes = requiredScopes == null ? List.of() : List.copyOf(requiredScopes);
     }
 
+    /** Without DPoP. */
+    public OAuthConfig(String issuer, List<String> audiences, Jwks jwks, ProtectedResourceMetadata resourceMetadata,
+            List<ClaimToHeader> claimToHeaders, List<String> requiredScopes, Introspection introspection) {
+        this(issuer, audiences, jwks, resourceMetadata, claimToHeaders, requiredScopes, introspection, null);
+    }
+
     /** Bearer JWTs only, no route-wide scopes. */
     public OAuthConfig(String issuer, List<String> audiences, Jwks jwks, ProtectedResourceMetadata resourceMetadata,
             List<ClaimToHeader> claimToHeaders) {
-        this(issuer, audiences, jwks, resourceMetadata, claimToHeaders, List.of(), null);
+        this(issuer, audiences, jwks, resourceMetadata, claimToHeaders, List.of(), null, null);
     }
 
     /** The {@code aud} values a token must carry one of. */
@@ -94,5 +103,29 @@ public record OAuthConfig(
      * @param header the header name
      */
     public record ClaimToHeader(String claim, String header) {
+    }
+
+    /**
+     * DPoP (RFC 9449): access tokens bound to a key the client holds, proven on every request by a
+     * signed {@code DPoP} proof header.
+     *
+     * @param required true to refuse bearer tokens (only {@code Authorization: DPoP} is taken);
+     *        false to take both
+     * @param algorithms JWS algorithms accepted for proofs (asymmetric only)
+     * @param proofLifetime how old a proof's {@code iat} may be; its {@code jti} is remembered this
+     *        long (plus the clock skew) to refuse a replay
+     */
+    public record Dpop(boolean required, List<String> algorithms, Duration proofLifetime) {
+
+        /** The proof algorithms accepted when none are configured. */
+        public static final List<String> DEFAULT_ALGORITHMS = List.of("ES256", "ES384", "ES512", "RS256", "RS384",
+                "RS512", "PS256", "PS384", "PS512", "EdDSA");
+        /** The proof lifetime when none is configured. */
+        public static final Duration DEFAULT_PROOF_LIFETIME = Duration.ofSeconds(60);
+
+        public Dpop {
+            algorithms = algorithms == null || algorithms.isEmpty() ? DEFAULT_ALGORITHMS : List.copyOf(algorithms);
+            proofLifetime = proofLifetime == null ? DEFAULT_PROOF_LIFETIME : proofLifetime;
+        }
     }
 }

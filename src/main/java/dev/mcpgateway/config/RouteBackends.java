@@ -94,7 +94,8 @@ final class RouteBackends {
                 Map.copyOf(headers), null, List.of(), Map.of(), null, toolSelector(ref.field("toolSelector")),
                 BackendRules.DEFAULT_TIMEOUT, List.copyOf(forward), openapi != null ? UpstreamTls.DEFAULT : endpoint.tls())
                 .withToolOverrides(ToolOverrideRules.parse(ref.field("toolOverrides")))
-                .withResilience(Resiliences.parse(ref)).withOpenApi(openapi);
+                .withResilience(Resiliences.parse(ref)).withOpenApi(openapi)
+                .withCache(ResultCachePolicies.parse(ref.field("cache")));
     }
 
     /**

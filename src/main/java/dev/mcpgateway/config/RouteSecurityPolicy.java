@@ -47,7 +47,7 @@ final class RouteSecurityPolicy {
 
     private OAuthConfig oauth(Node oauth, Doc route) throws ConfigException {
         oauth.requireObject();
-        oauth.allowOnly("issuer", "audiences", "jwks", "protectedResourceMetadata", "claimToHeaders");
+        oauth.allowOnly("issuer", "audiences", "jwks", "protectedResourceMetadata", "claimToHeaders", "dpop");
         String issuer = SecurityParts.httpUrl(oauth.field("issuer"));
         List<String> audiences = oauth.field("audiences").strings();
         OAuthConfig.Jwks jwks = jwks(oauth.field("jwks"), route);
@@ -62,7 +62,8 @@ final class RouteSecurityPolicy {
                 prm.field("resourceSigningAlgValuesSupported").strings(),
                 SecurityParts.optHttpUrl(prm.field("resourceDocumentation")),
                 SecurityParts.optHttpUrl(prm.field("resourcePolicyUri")));
-        return new OAuthConfig(issuer, audiences, jwks, metadata, SecurityParts.claimToHeaders(oauth.field("claimToHeaders")));
+        return new OAuthConfig(issuer, audiences, jwks, metadata, SecurityParts.claimToHeaders(oauth.field("claimToHeaders")),
+                List.of(), null, SecurityParts.dpop(oauth.field("dpop")));
     }
 
     /** {@code remoteJWKS: {uri}} or {@code localJWKS} (inline, or a ConfigMap); null to discover them. */

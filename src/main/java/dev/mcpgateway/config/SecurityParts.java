@@ -2,6 +2,7 @@ package dev.mcpgateway.config;
 
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -111,5 +112,27 @@ final class SecurityParts {
                     : "no backend \"" + backend + "\" in this route (backends: " + String.join(", ", backends) + ")");
         }
         return new AuthorizationConfig.ToolTarget(backend, name);
+    }
+
+    /**
+     * {@code dpop: {required, algorithms, proofLifetime}} (the same names in both formats); null when
+     * absent. An empty object accepts DPoP with the defaults.
+     */
+    static OAuthConfig.Dpop dpop(Node dpop) throws ConfigException {
+        if (!dpop.present()) {
+            return null;
+        }
+        dpop.requireObject();
+        dpop.allowOnly("required", "algorithms", "proofLifetime");
+        List<String> algs = dpop.field("algorithms").strings();
+        for (String alg : algs) {
+            if (!OAuthConfig.Dpop.DEFAULT_ALGORITHMS.contains(alg)) {
+                throw dpop.field("algorithms").error("\"" + alg + "\" is not accepted for DPoP proofs; use "
+                        + String.join(", ", OAuthConfig.Dpop.DEFAULT_ALGORITHMS));
+            }
+        }
+        Duration lifetime = dpop.field("proofLifetime").duration(OAuthConfig.Dpop.DEFAULT_PROOF_LIFETIME,
+                Duration.ofSeconds(1), Duration.ofHours(1));
+        return new OAuthConfig.Dpop(dpop.field("required").bool(false), algs, lifetime);
     }
 }

@@ -198,11 +198,13 @@ class Catalog {
                 continue;
             }
             if (kind == Kind.TOOLS) {
+                String upstreamName = name;
                 // Filters and rules see the name clients see, after any override.
                 name = name == null ? null : ToolOverlay.present(config.toolOverrides(), name, o);
                 if (name == null || !config.tools().allows(name)) {
                     continue;
                 }
+                ResultCache.listed(route, backend, upstreamName, o);
             }
             String authName = kind.uriField() != null && o.hasNonNull(kind.uriField()) ? o.get(kind.uriField()).asText() : name;
             if (!authorizer.decide(route.config(), caller.principal(), method, backend, kind.authKind(), authName, null,

@@ -69,6 +69,8 @@ public class McpRouter {
     /** Routes with {@code toolDiscovery: search}: the gateway's search, describe and call tools. */
     @Inject
     ToolDiscoveryTools discovery;
+    @Inject
+    TaskBridge tasks;
 
     @Inject
     public McpRouter(SessionStore store, RouteTable routes, RequestIds requestIds, GatewayMetrics metrics, McpTracing tracing,
@@ -138,7 +140,9 @@ public class McpRouter {
         result.put(ModernMeta.RESULT_TYPE, ModernMeta.COMPLETE);
         ArrayNode versions = result.putArray("supportedVersions");
         ProtocolVersions.ALL_NEWEST_FIRST.forEach(versions::add);
-        result.set("capabilities", Capabilities.merge(session.upstreams().values()));
+        ObjectNode caps = Capabilities.merge(session.upstreams().values());
+        TaskShapes.announce(caps, session.upstreams().values(), true);
+        result.set("capabilities", caps);
         return JsonRpcResponse.result(request.id(), result);
     }
 
@@ -246,7 +250,7 @@ public class McpRouter {
                 named.byUri(route, session, caller, request, sink);
             case McpMethods.COMPLETION_COMPLETE -> named.complete(route, session, caller, request, sink);
             case McpMethods.LOGGING_SET_LEVEL -> named.setLevel(route, session, caller, request);
-            case McpMethods.TASKS_GET, McpMethods.TASKS_RESULT, McpMethods.TASKS_CANCEL ->
+            case McpMethods.TASKS_GET, McpMethods.TASKS_RESULT, McpMethods.TASKS_CANCEL, McpMethods.TASKS_UPDATE ->
                 named.byTask(route, session, caller, request, sink);
             case McpMethods.INITIALIZE -> Future.failedFuture(new JsonRpcException(ErrorCodes.INVALID_REQUEST,
                     "Invalid Request: the session is already initialized"));
@@ -288,5 +292,10 @@ public class McpRouter {
     /** The change notifications of every backend for one {@code subscriptions/listen} of a 2026-07-28 client. */
     public Future<Pump> subscribe(Route route, GatewaySession pooled, Caller caller, ListenFilter filter, ClientSink sink) {
         return subscriptions.subscribe(route, pooled, caller, filter, sink);
+    }
+
+    /** {@code notifications/tasks} for the tasks (ids as the client knows them) a {@code subscriptions/listen} named. */
+    public Pump watchTasks(Route route, GatewaySession pooled, Caller caller, java.util.List<String> taskIds, ClientSink sink) {
+        return tasks.watch(route, pooled, caller, taskIds, sink)::close;
     }
 }

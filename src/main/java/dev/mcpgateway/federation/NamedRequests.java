@@ -42,6 +42,10 @@ class NamedRequests {
     Catalog catalog;
     @Inject
     SessionStore store;
+    @Inject
+    ResultCache results;
+    @Inject
+    TaskBridge tasks;
 
     Future<JsonRpcResponse> callTool(Route route, GatewaySession session, Caller caller, JsonRpcRequest request,
             ClientSink sink) {
@@ -56,8 +60,9 @@ class NamedRequests {
             }
             authorize(route, caller, request, t.backend(), "tool", t.name(), request.params().get("arguments"), name);
             request.params().put("name", upstreamName);
-            return forwarder.forward(route, session, caller, t.backend(), request, sink)
-                    .map(r -> prefixTaskId(t.backend(), r));
+            return results.call(route, session, caller, t.backend(), upstreamName, request, sink,
+                    s -> tasks.callTool(route, session, caller, t.backend(), request, s)
+                            .map(r -> prefixTaskId(t.backend(), r)));
         });
     }
 
@@ -90,7 +95,7 @@ class NamedRequests {
         });
     }
 
-    /** {@code tasks/get}, {@code tasks/result} and {@code tasks/cancel}: task ids carry their backend. */
+    /** {@code tasks/get}, {@code tasks/result}, {@code tasks/cancel}, {@code tasks/update}: task ids carry their backend. */
     Future<JsonRpcResponse> byTask(Route route, GatewaySession session, Caller caller, JsonRpcRequest request,
             ClientSink sink) {
         String taskId = requireText(request, "taskId");
@@ -99,6 +104,9 @@ class NamedRequests {
             throw new JsonRpcException(ErrorCodes.INVALID_PARAMS, "Invalid params: unknown task " + taskId);
         }
         request.params().put("taskId", q.name());
+        if (TaskBridge.crossing(session, session.upstream(q.backend())) != TaskBridge.Crossing.NONE) {
+            return tasks.byTask(route, session, caller, q.backend(), request, sink).map(r -> prefixTaskId(q.backend(), r));
+        }
         return forwarder.forward(route, session, caller, q.backend(), request, sink)
                 .map(r -> McpMethods.TASKS_RESULT.equals(request.method()) ? r : prefixTaskId(q.backend(), r));
     }

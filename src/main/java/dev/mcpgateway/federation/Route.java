@@ -24,6 +24,8 @@ public final class Route {
     final Map<String, String> resourceOwners = new ConcurrentHashMap<>();
     /** The capabilities each backend announced when an upstream session last opened on this replica. */
     private final Map<String, JsonNode> announced = new ConcurrentHashMap<>();
+    /** Which tools' results may be cached, as this replica's listings showed them. */
+    final ToolHints toolHints = new ToolHints();
 
     Route(RouteConfig config, Map<String, UpstreamClient> clients) {
         this.config = config;

@@ -117,7 +117,9 @@ class SessionOpener {
                             clientCaps, clientInfo, upstreams, null, System.currentTimeMillis());
                     ObjectNode result = JSON.objectNode();
                     result.put("protocolVersion", negotiated);
-                    result.set("capabilities", Capabilities.merge(upstreams.values()));
+                    ObjectNode caps = Capabilities.merge(upstreams.values());
+                    TaskShapes.announce(caps, upstreams.values(), false);
+                    result.set("capabilities", caps);
                     ObjectNode serverInfo = result.putObject("serverInfo");
                     serverInfo.put("name", config.serverName());
                     serverInfo.put("version", McpRouter.GATEWAY_VERSION);

@@ -76,7 +76,7 @@ class UpstreamMessages {
                                     p.get("requestId"), answeredBy(route, backend)));
                         }
                     }
-                    case McpMethods.NOTIFICATIONS_TASKS_STATUS -> {
+                    case McpMethods.NOTIFICATIONS_TASKS_STATUS, McpMethods.NOTIFICATIONS_TASKS -> {
                         if (p.hasNonNull("taskId")) {
                             p.put("taskId", Names.prefixName(backend, p.get("taskId").asText()));
                         }

@@ -26,6 +26,8 @@ public final class McpHeaders {
         return switch (request.method()) {
             case McpMethods.TOOLS_CALL, McpMethods.PROMPTS_GET -> request.paramText("name");
             case McpMethods.RESOURCES_READ -> request.paramText("uri");
+            // Tasks extension: "the client MUST set the Mcp-Name header ... to the value of params.taskId".
+            case McpMethods.TASKS_GET, McpMethods.TASKS_UPDATE, McpMethods.TASKS_CANCEL -> request.paramText("taskId");
             default -> null;
         };
     }

@@ -20,6 +20,8 @@ public final class McpMethods {
     public static final String TASKS_RESULT = "tasks/result";
     public static final String TASKS_LIST = "tasks/list";
     public static final String TASKS_CANCEL = "tasks/cancel";
+    /** The tasks extension of 2026-07-28 ({@code io.modelcontextprotocol/tasks}). */
+    public static final String TASKS_UPDATE = "tasks/update";
 
     public static final String SERVER_DISCOVER = "server/discover";
     public static final String SUBSCRIPTIONS_LISTEN = "subscriptions/listen";
@@ -37,6 +39,8 @@ public final class McpMethods {
     public static final String NOTIFICATIONS_MESSAGE = "notifications/message";
     public static final String NOTIFICATIONS_RESOURCES_UPDATED = "notifications/resources/updated";
     public static final String NOTIFICATIONS_TASKS_STATUS = "notifications/tasks/status";
+    /** The tasks extension's status notification (2026-07-28). */
+    public static final String NOTIFICATIONS_TASKS = "notifications/tasks";
     public static final String NOTIFICATIONS_ROOTS_LIST_CHANGED = "notifications/roots/list_changed";
 
     private McpMethods() {

@@ -7,19 +7,34 @@ package dev.mcpgateway.security;
 public final class AuthenticationFailure extends RuntimeException {
 
     private final int status;
-    private final String wwwAuthenticate;
+    private final java.util.List<String> challenges;
 
     public AuthenticationFailure(int status, String wwwAuthenticate, String message) {
+        this(status, wwwAuthenticate == null ? java.util.List.of() : java.util.List.of(wwwAuthenticate), message);
+    }
+
+    private AuthenticationFailure(int status, java.util.List<String> challenges, String message) {
         super(message, null, false, false);
         this.status = status;
-        this.wwwAuthenticate = wwwAuthenticate;
+        this.challenges = java.util.List.copyOf(challenges);
+    }
+
+    /** A refusal with several challenges, one {@code WWW-Authenticate} header each (e.g. Bearer and DPoP). */
+    public static AuthenticationFailure withChallenges(int status, java.util.List<String> challenges, String message) {
+        return new AuthenticationFailure(status, challenges, message);
     }
 
     public int status() {
         return status;
     }
 
+    /** The first challenge, or null. */
     public String wwwAuthenticate() {
-        return wwwAuthenticate;
+        return challenges.isEmpty() ? null : challenges.get(0);
+    }
+
+    /** Every challenge, in order. */
+    public java.util.List<String> challenges() {
+        return challenges;
     }
 }

@@ -16,7 +16,7 @@ import io.vertx.ext.web.RoutingContext;
 final class Cors {
 
     static final String ALLOW_HEADERS = "Authorization, Content-Type, Accept, Mcp-Session-Id, MCP-Protocol-Version, "
-            + "Last-Event-ID, Mcp-Method, Mcp-Name, X-API-Key";
+            + "Last-Event-ID, Mcp-Method, Mcp-Name, X-API-Key, DPoP";
     static final String EXPOSE_HEADERS = "Mcp-Session-Id, MCP-Protocol-Version, WWW-Authenticate";
 
     private final List<String> origins;

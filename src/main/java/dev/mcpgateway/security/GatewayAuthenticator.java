@@ -24,7 +24,9 @@ import io.vertx.core.http.HttpServerRequest;
  * open. Refusals follow RFC 6750 and the MCP authorization specification: 401 with
  * {@code WWW-Authenticate: Bearer resource_metadata="..."} pointing at the RFC 9728 document,
  * {@code error="invalid_token"} for a token that fails a check, 403 {@code insufficient_scope} for
- * one that lacks the route's required scopes.
+ * one that lacks the route's required scopes. Routes with {@code dpop} also take (or, when it is
+ * required, only take) DPoP-bound tokens with their proofs (RFC 9449), and challenge with
+ * {@code WWW-Authenticate: DPoP algs="..."} as well.
  */
 @ApplicationScoped
 public class GatewayAuthenticator implements RequestAuthenticator {
@@ -32,12 +34,17 @@ public class GatewayAuthenticator implements RequestAuthenticator {
     private static final Logger LOG = Logger.getLogger(GatewayAuthenticator.class);
     static final String DEFAULT_API_KEY_HEADER = "X-API-Key";
 
+    private static final String BEARER = "Bearer ";
+    private static final String DPOP = "DPoP ";
+
     private final TokenValidator tokens;
+    private final DpopProofs proofs;
     private final Map<ApiKeyAuthConfig, ApiKeys> apiKeys = new ConcurrentHashMap<>();
 
     @Inject
-    public GatewayAuthenticator(TokenValidator tokens) {
+    public GatewayAuthenticator(TokenValidator tokens, DpopProofs proofs) {
         this.tokens = tokens;
+        this.proofs = proofs;
     }
 
     @Override
@@ -69,20 +76,83 @@ public class GatewayAuthenticator implements RequestAuthenticator {
                     "Unauthorized: an API key is required"));
         }
         if (authorization == null) {
-            return Future.failedFuture(new AuthenticationFailure(401, challenge(route, request, null, null),
-                    "Unauthorized: a bearer token is required"));
+            return Future.failedFuture(refusal(route, request, null, null, null,
+                    "Unauthorized: " + (oauth.dpop() != null && oauth.dpop().required() ? "a DPoP-bound" : "a bearer")
+                            + " token is required"));
         }
-        if (authorization.length() < 7 || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            return Future.failedFuture(new AuthenticationFailure(401,
-                    challenge(route, request, "invalid_request", "expected a Bearer token"),
+        if (startsWith(authorization, DPOP)) {
+            if (oauth.dpop() == null) {
+                return Future.failedFuture(refusal(route, request, BEARER, "invalid_request",
+                        "this resource does not accept DPoP; expected a Bearer token",
+                        "Unauthorized: expected Authorization: Bearer <token>"));
+            }
+            return checked(route, request, oauth, dpop(route, request, oauth, authorization.substring(DPOP.length()).trim()));
+        }
+        if (!startsWith(authorization, BEARER)) {
+            return Future.failedFuture(refusal(route, request, BEARER, "invalid_request",
+                    "expected a " + (oauth.dpop() != null ? "Bearer or DPoP" : "Bearer") + " token",
                     "Unauthorized: expected Authorization: Bearer <token>"));
         }
-        String token = authorization.substring(7).trim();
-        return tokens.validate(oauth, token).recover(t -> {
+        if (oauth.dpop() != null && oauth.dpop().required()) {
+            return Future.failedFuture(refusal(route, request, DPOP, "invalid_token", "a DPoP-bound token is required",
+                    "Unauthorized: this resource requires Authorization: DPoP <token> with a DPoP proof"));
+        }
+        String token = authorization.substring(BEARER.length()).trim();
+        return checked(route, request, oauth, tokens.validate(oauth, token).compose(p -> {
+            // RFC 9449 section 7.2: a DPoP-bound token sent as a bearer token is refused.
+            if (DpopProofs.boundKey(p.claims()) != null) {
+                return Future.failedFuture(refusal(route, request, DPOP, "invalid_token",
+                        "the token is DPoP-bound; send it with Authorization: DPoP and a DPoP proof",
+                        "Unauthorized: a DPoP-bound token must be sent with a DPoP proof"));
+            }
+            return Future.succeededFuture(p);
+        }));
+    }
+
+    /** A DPoP token and its proof: the proof first (no network), then the token, its binding, the jti. */
+    private Future<Principal> dpop(RouteConfig route, HttpServerRequest request, OAuthConfig oauth, String token) {
+        DpopProofs.Proof proof;
+        try {
+            proof = proofs.check(oauth.dpop(), route, request, token);
+        } catch (InvalidProofException e) {
+            LOG.infof("Refused a DPoP proof on %s: %s", route.path(), e.getMessage());
+            return Future.failedFuture(refusal(route, request, DPOP, "invalid_dpop_proof", e.getMessage(),
+                    "Unauthorized: " + e.getMessage()));
+        }
+        return tokens.validate(oauth, token).compose(p -> {
+            if (!proof.jkt().equals(DpopProofs.boundKey(p.claims()))) {
+                LOG.infof("Refused %s on %s: token not bound to the proof's key", p.name(), route.path());
+                return Future.failedFuture(refusal(route, request, DPOP, "invalid_token",
+                        "the token is not bound to the DPoP proof's key (cnf.jkt)",
+                        "Unauthorized: the token is not bound to the DPoP proof's key"));
+            }
+            return proofs.firstUse(oauth.dpop(), proof).recover(t -> {
+                LOG.warnf("Cannot record a DPoP proof on %s: %s", route.path(), t.getMessage());
+                return Future.failedFuture(new AuthenticationFailure(503, null,
+                        "Service Unavailable: DPoP proofs cannot be checked for replay"));
+            }).compose(first -> {
+                if (!first) {
+                    LOG.infof("Refused a replayed DPoP proof from %s on %s", p.name(), route.path());
+                    return Future.failedFuture(refusal(route, request, DPOP, "invalid_dpop_proof",
+                            "DPoP proof replayed (jti already used)", "Unauthorized: DPoP proof replayed"));
+                }
+                return Future.succeededFuture(p);
+            });
+        });
+    }
+
+    /** Token failures become 401 or 503, then the route's scopes are checked. */
+    private Future<Principal> checked(RouteConfig route, HttpServerRequest request, OAuthConfig oauth,
+            Future<Principal> principal) {
+        String scheme = startsWith(request.getHeader("Authorization"), DPOP) ? DPOP : BEARER;
+        return principal.recover(t -> {
+            if (t instanceof AuthenticationFailure) {
+                return Future.failedFuture(t);
+            }
             if (t instanceof InvalidTokenException) {
                 LOG.infof("Refused a token on %s: %s", route.path(), t.getMessage());
-                return Future.failedFuture(new AuthenticationFailure(401,
-                        challenge(route, request, "invalid_token", t.getMessage()), "Unauthorized: " + t.getMessage()));
+                return Future.failedFuture(refusal(route, request, scheme, "invalid_token", t.getMessage(),
+                        "Unauthorized: " + t.getMessage()));
             }
             LOG.warnf("Cannot check a token on %s: %s", route.path(), t.getMessage());
             return Future.failedFuture(new AuthenticationFailure(503, null,
@@ -97,6 +167,37 @@ public class GatewayAuthenticator implements RequestAuthenticator {
             }
             return Future.succeededFuture(p);
         });
+    }
+
+    private static boolean startsWith(String authorization, String scheme) {
+        return authorization != null && authorization.length() > scheme.length()
+                && authorization.regionMatches(true, 0, scheme, 0, scheme.length());
+    }
+
+    /**
+     * A 401 with the challenges of the schemes the route takes (Bearer, DPoP or both); the error is
+     * on the challenge of {@code errorScheme}.
+     */
+    private static AuthenticationFailure refusal(RouteConfig route, HttpServerRequest request, String errorScheme,
+            String error, String description, String message) {
+        OAuthConfig.Dpop dpop = route.security().oauth().dpop();
+        List<String> challenges = new java.util.ArrayList<>();
+        if (dpop == null || !dpop.required()) {
+            boolean here = dpop == null || BEARER.equals(errorScheme);
+            challenges.add(challenge(route, request, here ? error : null, here ? description : null));
+        }
+        if (dpop != null) {
+            boolean here = DPOP.equals(errorScheme);
+            challenges.add(dpopChallenge(route, request, dpop, here ? error : null, here ? description : null));
+        }
+        return AuthenticationFailure.withChallenges(401, challenges, message);
+    }
+
+    /** RFC 9449 section 7.1: {@code DPoP algs="..."}, with the same discovery parameters as Bearer. */
+    static String dpopChallenge(RouteConfig route, HttpServerRequest request, OAuthConfig.Dpop dpop, String error,
+            String description) {
+        String bearer = challenge(route, request, error, description);
+        return "DPoP algs=\"" + String.join(" ", dpop.algorithms()) + "\", " + bearer.substring("Bearer ".length());
     }
 
     private static String apiKey(ApiKeyAuthConfig keyAuth, HttpServerRequest request) {
@@ -133,7 +234,8 @@ public class GatewayAuthenticator implements RequestAuthenticator {
 
     @Override
     public String insufficientScope(RouteConfig route, HttpServerRequest request, List<String> scopes) {
-        StringBuilder sb = new StringBuilder("Bearer error=\"insufficient_scope\"");
+        String scheme = startsWith(request.getHeader("Authorization"), DPOP) ? "DPoP" : "Bearer";
+        StringBuilder sb = new StringBuilder(scheme).append(" error=\"insufficient_scope\"");
         List<String> all = new java.util.ArrayList<>(scopes);
         OAuthConfig oauth = route.security().oauth();
         if (oauth != null) {

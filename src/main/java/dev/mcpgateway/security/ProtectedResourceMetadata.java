@@ -168,6 +168,12 @@ public class ProtectedResourceMetadata {
                 m.resourceSigningAlgValuesSupported().forEach(algs::add);
             }
         }
+        if (oauth.dpop() != null) {
+            // RFC 9449 section 5.2.
+            ArrayNode algs = doc.putArray("dpop_signing_alg_values_supported");
+            oauth.dpop().algorithms().forEach(algs::add);
+            doc.put("dpop_bound_access_tokens_required", oauth.dpop().required());
+        }
         return doc;
     }
 

@@ -38,6 +38,7 @@ final class InfinispanCaches {
     static final String STREAMS = "mcp-streams";
     static final String EVENTS = "mcp-events";
     static final String LEASES = "mcp-leases";
+    static final String RESULTS = "mcp-results";
 
     /** Longest wait for one store operation (including a connection attempt). */
     static final Duration DEFAULT_OPERATION_TIMEOUT = Duration.ofSeconds(3);
@@ -53,6 +54,17 @@ final class InfinispanCaches {
     private static final String CACHE_CONFIG = """
             <distributed-cache owners="2" mode="SYNC" statistics="true">
                <encoding media-type="application/x-protostream"/>
+               <expiration interval="10000"/>
+            </distributed-cache>""";
+
+    /**
+     * The definition of {@link #RESULTS}, the same as in infinispan/conf/infinispan.xml: two
+     * copies like the others, bounded in memory per node. Entries carry their ttl as lifespan.
+     */
+    static final String RESULTS_CONFIG = """
+            <distributed-cache owners="2" mode="SYNC" statistics="true">
+               <encoding media-type="application/x-protostream"/>
+               <memory max-size="64MB" when-full="REMOVE"/>
                <expiration interval="10000"/>
             </distributed-cache>""";
 
@@ -75,12 +87,17 @@ final class InfinispanCaches {
 
     /** The named cache, created from {@link #CACHE_CONFIG} when missing. Blocking: workers only. */
     <K, V> RemoteCache<K, V> cacheBlocking(String name) {
+        return cacheBlocking(name, CACHE_CONFIG);
+    }
+
+    /** The named cache, created from {@code definition} when missing. Blocking: workers only. */
+    <K, V> RemoteCache<K, V> cacheBlocking(String name, String definition) {
         RemoteCacheManager rcm = manager.get();
         ensureSchema(rcm);
         RemoteCache<K, V> cache = rcm.getCache(name);
         if (cache == null) {
             LOG.infof("Creating Infinispan cache %s", name);
-            cache = rcm.administration().getOrCreateCache(name, new StringConfiguration(CACHE_CONFIG));
+            cache = rcm.administration().getOrCreateCache(name, new StringConfiguration(definition));
         }
         return cache;
     }

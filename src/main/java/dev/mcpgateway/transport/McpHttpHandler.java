@@ -131,9 +131,7 @@ public class McpHttpHandler {
                 return;
             }
             if (ar.cause() instanceof AuthenticationFailure f) {
-                if (f.wwwAuthenticate() != null) {
-                    ctx.response().putHeader("WWW-Authenticate", f.wwwAuthenticate());
-                }
+                f.challenges().forEach(c -> ctx.response().headers().add("WWW-Authenticate", c));
                 httpError(ctx, f.status(), ErrorCodes.INVALID_REQUEST, f.getMessage());
                 return;
             }

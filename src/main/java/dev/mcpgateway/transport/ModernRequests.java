@@ -57,6 +57,9 @@ public class ModernRequests {
     private static final Set<String> CACHEABLE = Set.of(McpMethods.TOOLS_LIST, McpMethods.PROMPTS_LIST,
             McpMethods.RESOURCES_LIST, McpMethods.RESOURCES_TEMPLATES_LIST, McpMethods.RESOURCES_READ,
             McpMethods.SERVER_DISCOVER);
+    private static final String TASKS_EXTENSION = "io.modelcontextprotocol/tasks";
+    private static final Set<String> TASK_METHODS = Set.of(McpMethods.TASKS_GET, McpMethods.TASKS_UPDATE,
+            McpMethods.TASKS_CANCEL);
     private static final List<String> LEVELS = List.of("debug", "info", "notice", "warning", "error", "critical", "alert",
             "emergency");
 
@@ -142,6 +145,12 @@ public class ModernRequests {
         if (REMOVED.contains(request.method())) {
             reply(ctx, 404, error(request, ErrorCodes.METHOD_NOT_FOUND, "Method not found: " + request.method()
                     + " does not exist in revision " + version, null));
+            return;
+        }
+        if (TASK_METHODS.contains(request.method()) && !caps.path("extensions").has(TASKS_EXTENSION)) {
+            // Tasks extension: servers "MUST return this error for non-declaring clients issuing tasks/get,
+            // tasks/update, and tasks/cancel requests".
+            reply(ctx, 400, missingTasksExtension(request));
             return;
         }
         router.pooledSession(route, caller.principal(), caps).onComplete(ar -> {
@@ -243,6 +252,12 @@ public class ModernRequests {
         return response.changed();
     }
 
+    private static JsonRpcResponse missingTasksExtension(JsonRpcRequest request) {
+        ObjectNode data = JSON.objectNode();
+        data.putObject("requiredCapabilities").putObject("extensions").putObject(TASKS_EXTENSION);
+        return error(request, ErrorCodes.MISSING_CLIENT_CAPABILITY, "Missing required client capability", data);
+    }
+
     private static JsonRpcResponse error(JsonRpcRequest request, int code, String message, JsonNode data) {
         return JsonRpcResponse.error(request.id(), new JsonRpcError(code, message, data));
     }
@@ -314,15 +329,34 @@ public class ModernRequests {
                 promptsOffered && asked.path("promptsListChanged").asBoolean(false),
                 resourcesOffered && asked.path("resourcesListChanged").asBoolean(false),
                 resourcesOffered ? uris : Set.of());
+        List<String> taskIds = new java.util.ArrayList<>();
+        asked.path("taskIds").forEach(t -> {
+            if (t.isTextual()) {
+                taskIds.add(t.asText());
+            }
+        });
+        JsonNode caps = ModernMeta.of(request).get(ModernMeta.CLIENT_CAPABILITIES);
+        if (!taskIds.isEmpty() && !caps.path("extensions").has(TASKS_EXTENSION)) {
+            // "If a client requests task status notifications but does not declare the ... extension
+            // capability, the server MUST return a JSON-RPC error specifying the missing capabilities".
+            reply(ctx, 400, missingTasksExtension(request));
+            return;
+        }
         Listener listener = new Listener(ctx, route, request.id(), filter);
-        listener.open(asked);
+        listener.open(asked, taskIds);
         router.subscribe(route, session, caller, filter, listener::notify).onComplete(ar -> {
             if (ar.failed()) {
                 LOG.warnf("A listen stream got no backend notifications: %s", ar.cause().getMessage());
                 return;
             }
-            if (!listener.attach(ar.result())) {
+            McpRouter.Pump watch = taskIds.isEmpty() ? () -> {
+            } : router.watchTasks(route, session, caller, taskIds, listener::notify);
+            McpRouter.Pump both = () -> {
                 ar.result().close();
+                watch.close();
+            };
+            if (!listener.attach(both)) {
+                both.close();
             }
         });
     }
@@ -347,7 +381,7 @@ public class ModernRequests {
             this.writer = writers.open(ctx);
         }
 
-        void open(JsonNode asked) {
+        void open(JsonNode asked, List<String> taskIds) {
             if (!writer.begin()) {
                 close();
                 return;
@@ -367,6 +401,10 @@ public class ModernRequests {
             if (!filter.uris().isEmpty()) {
                 ArrayNode list = agreed.putArray("resourceSubscriptions");
                 filter.uris().forEach(list::add);
+            }
+            if (!taskIds.isEmpty()) {
+                ArrayNode list = agreed.putArray("taskIds");
+                taskIds.forEach(list::add);
             }
             write(new JsonRpcNotification(McpMethods.NOTIFICATIONS_SUBSCRIPTIONS_ACKNOWLEDGED, params));
             listeners.add(this);

@@ -78,8 +78,9 @@ class ClusterIT {
         Files.writeString(config, """
                 {"mcpServers": {"alpha": {"url": "http://127.0.0.1:%d/mcp"},
                                 "gamma": {"command": "%s", "args": ["%s", "%s"]},
-                                "ticker": {"url": "%s"}}}""".formatted(upstreamPort, stdio.get(0), stdio.get(1), stdio.get(2),
-                ticker.url()));
+                                "ticker": {"url": "%s"},
+                                "cached": {"url": "http://127.0.0.1:%d/mcp", "cache": {"ttl": "60s", "scope": "shared"}}}}"""
+                .formatted(upstreamPort, stdio.get(0), stdio.get(1), stdio.get(2), ticker.url(), upstreamPort));
         for (int i = 0; i < 2; i++) {
             replicaPorts[i] = NodePeers.freePort();
             replicas[i] = startReplica(i);
@@ -220,6 +221,41 @@ class ClusterIT {
     // ---- the scenarios ------------------------------------------------------------------------
 
     @Test
+    @Order(0)
+    void aToolResultCachedByOneReplicaIsAHitOnTheOther() throws Exception {
+        // server-everything annotates echo read-only and idempotent; the backend "cached" caches it.
+        String session = initialize();
+        Set<String> servedBy = new HashSet<>();
+        for (int i = 1; i <= 4; i++) {
+            HttpResponse<String> r = post(session, "{\"jsonrpc\":\"2.0\",\"id\":" + i
+                    + ",\"method\":\"tools/call\",\"params\":{\"name\":\"cached__echo\",\"arguments\":{\"message\":\"cached\"}}}");
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(lastMessage(r).path("result").path("content").get(0).path("text").asText()).isEqualTo("Echo: cached");
+            servedBy.add(r.headers().firstValue("Mcp-Gateway-Replica").orElse("?"));
+        }
+        assertThat(servedBy).containsExactlyInAnyOrder("r0", "r1");
+        long[] hits = new long[2];
+        long misses = 0;
+        for (int i = 0; i < 2; i++) {
+            String metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + replicaPorts[i] + "/q/metrics"))
+                    .build(), HttpResponse.BodyHandlers.ofString()).body();
+            hits[i] = resultCacheCount(metrics, "hits");
+            misses += resultCacheCount(metrics, "misses");
+        }
+        // One call reached the upstream; the replica that did not make it answered from the shared entry.
+        assertThat(misses).as("misses on both replicas").isEqualTo(1);
+        assertThat(hits[0] + hits[1]).isEqualTo(3);
+        assertThat(hits[0]).as("hits on r0").isPositive();
+        assertThat(hits[1]).as("hits on r1").isPositive();
+    }
+
+    static long resultCacheCount(String metrics, String name) {
+        java.util.regex.Matcher m = java.util.regex.Pattern
+                .compile("mcp_gateway_result_cache_" + name + "_total\\{backend=\"cached\"[^}]*} ([0-9.]+)").matcher(metrics);
+        return m.find() ? (long) Double.parseDouble(m.group(1)) : 0;
+    }
+
+    @Test
     @Order(1)
     void aSessionIsServedByBothReplicasIncludingSamplingAndElicitation() throws Exception {
         // Raw HTTP first: consecutive requests of one session land on alternating replicas.
@@ -295,6 +331,43 @@ class ClusterIT {
         assertThat(result(report, 0).toString()).contains("from the v2 client");
         assertThat(result(report, 1).toString()).contains("Ada");
         assertThat(result(report, 2).toString()).contains("from the v2 client");
+    }
+
+    /**
+     * A task id routes on either replica: a 2026-07-28 client's extension task on server-everything's
+     * experimental tasks is created through one replica and polled through both (round robin).
+     */
+    @Test
+    @Order(2)
+    void aBridgedTaskIsPolledThroughBothReplicas() throws Exception {
+        String meta = "\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\","
+                + "\"io.modelcontextprotocol/clientCapabilities\":{\"extensions\":{\"io.modelcontextprotocol/tasks\":{}}}}";
+        HttpResponse<String> created = taskPost("tools/call", "alpha__simulate-research-query", """
+                {"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"alpha__simulate-research-query",
+                 "arguments":{"topic":"replicas"},%s}}""".formatted(meta));
+        JsonNode task = lastMessage(created).path("result");
+        assertThat(task.path("resultType").asText()).as(created.body()).isEqualTo("task");
+        String taskId = task.path("taskId").asText();
+        Set<String> servedBy = new HashSet<>();
+        JsonNode[] last = new JsonNode[1];
+        int[] id = {2};
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).until(() -> {
+            HttpResponse<String> got = taskPost("tasks/get", taskId, """
+                    {"jsonrpc":"2.0","id":%d,"method":"tasks/get","params":{"taskId":"%s",%s}}""".formatted(id[0]++, taskId,
+                    meta));
+            got.headers().firstValue("Mcp-Gateway-Replica").ifPresent(servedBy::add);
+            last[0] = lastMessage(got).path("result");
+            return "completed".equals(last[0].path("status").asText());
+        });
+        assertThat(servedBy).as("tasks/get answered by both replicas").hasSize(2);
+        assertThat(last[0].path("result").toString()).contains("replicas");
+    }
+
+    HttpResponse<String> taskPost(String method, String name, String body) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(lb())).timeout(Duration.ofSeconds(30))
+                .header("Accept", "application/json, text/event-stream").header("Content-Type", "application/json")
+                .header("MCP-Protocol-Version", "2026-07-28").header("Mcp-Method", method).header("Mcp-Name", name)
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     HttpResponse<String> modernPost(String body) throws Exception {

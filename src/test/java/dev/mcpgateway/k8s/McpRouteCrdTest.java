@@ -71,6 +71,7 @@ class McpRouteCrdTest {
                     resourceDocumentation: https://gw.example.com/docs
                     resourcePolicyUri: https://gw.example.com/policy
                   claimToHeaders: [{claim: sub, header: X-User}]
+                  dpop: {required: true, algorithms: [ES256, EdDSA], proofLifetime: 30s}
                 apiKeyAuth:
                   credentialRefs: [{name: clients}]
                   extractFrom: [{headers: [X-Key]}]
@@ -225,6 +226,9 @@ class McpRouteCrdTest {
                 spec -> spec.withObject("/securityPolicy/oauth").remove("issuer"),
                 spec -> spec.withObject("/securityPolicy/oauth").remove("protectedResourceMetadata"),
                 spec -> spec.withObject("/securityPolicy/oauth/jwks").putObject("localJWKS").put("inline", "{}"),
+                spec -> spec.withObject("/securityPolicy/oauth/dpop").putArray("algorithms").add("HS256"),
+                spec -> spec.withObject("/securityPolicy/oauth/dpop").put("proofLifetime", "soon"),
+                spec -> spec.withObject("/securityPolicy/oauth/dpop").put("required", "yes"),
                 spec -> spec.withObject("/securityPolicy/authorization").put("defaultAction", "Maybe"),
                 spec -> spec.withObject("/securityPolicy/authorization/rules/0/source/jwt").removeAll(),
                 spec -> spec.withObject("/securityPolicy/authorization/rules/0/source/jwt/claims/0").put("valueType",

@@ -47,10 +47,14 @@ class InfinispanStoreWiringTest {
     @Inject
     EventLog log;
 
+    @Inject
+    ReplayStore replays;
+
     @Test
     void sessionsLiveInInfinispan() throws Exception {
         assertThat(ClientProxy.unwrap(store)).isInstanceOf(InfinispanSessionStore.class);
         assertThat(ClientProxy.unwrap(log)).isInstanceOf(InfinispanEventLog.class);
+        assertThat(ClientProxy.unwrap(replays)).isInstanceOf(InfinispanReplayStore.class);
         given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"))
                 .body("checks.find { it.name == 'Session store' }.data.store", equalTo("infinispan"));
 

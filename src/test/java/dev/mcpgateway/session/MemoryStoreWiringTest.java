@@ -32,10 +32,14 @@ class MemoryStoreWiringTest {
     @Inject
     EventLog log;
 
+    @Inject
+    ReplayStore replays;
+
     @Test
     void theInMemoryStoreIsUsedAndInfinispanIsNeverContacted() {
         assertThat(ClientProxy.unwrap(store)).isInstanceOf(InMemorySessionStore.class);
         assertThat(ClientProxy.unwrap(log)).isInstanceOf(InMemoryEventLog.class);
+        assertThat(ClientProxy.unwrap(replays)).isInstanceOf(InMemoryReplayStore.class);
         given().get("/q/health/ready").then().statusCode(200)
                 .body("status", equalTo("UP"))
                 .body("checks.name", hasItem("Session store"))
