@@ -157,6 +157,7 @@
         const m = b.meters || {};
         const health = [badge(b.health, b.health === 'reachable' ? 'ok' : b.health === 'unreachable' ? 'bad' : '')];
         if (b.circuit) health.push(badge('circuit ' + b.circuit, b.circuit === 'closed' ? 'ok' : 'bad'));
+        if (b.cache) health.push(badge('cache ' + Math.round(b.cache.ttlMs / 1000) + ' s, ' + b.cache.scope));
         return h('tr', { 'data-backend': b.name },
           h('td', {}, h('b', { text: b.name }), b.serverInfo && b.serverInfo.name
             ? h('div', { class: 'muted', text: b.serverInfo.name + ' ' + (b.serverInfo.version || '') }) : null),

@@ -209,6 +209,10 @@ class ConsoleApi {
         }
         o.put("timeoutMs", b.timeout() == null ? 0 : b.timeout().toMillis());
         o.put("toolOverrides", b.toolOverrides().byUpstream().size());
+        if (b.cache() != null) {
+            o.putObject("cache").put("ttlMs", b.cache().ttl().toMillis())
+                    .put("scope", b.cache().scope().name().toLowerCase(Locale.ROOT));
+        }
     }
 
     /** A URL without user info and with query values hidden: either may hold a credential. */

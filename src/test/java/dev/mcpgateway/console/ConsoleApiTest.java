@@ -91,6 +91,8 @@ class ConsoleApiTest {
         assertThat(backends.getString("backends[0].circuit")).isEqualTo("closed");
         assertThat(backends.getInt("backends[0].resilience.failureThreshold")).isEqualTo(5);
         assertThat(backends.getString("backends[1].circuit")).isNull();
+        assertThat(backends.getLong("backends[0].cache.ttlMs")).isEqualTo(60_000);
+        assertThat(backends.getString("backends[1].cache")).isNull();
     }
 
     @Test

@@ -13,7 +13,7 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
 /**
  * A route {@code /mcp} with two real server-everything backends: {@code alpha} over Streamable
- * HTTP (its {@code echo} tool shown as {@code say}, a circuit breaker) and {@code beta} over stdio; API keys for
+ * HTTP (its {@code echo} tool shown as {@code say}, a circuit breaker and a result cache) and {@code beta} over stdio; API keys for
  * alice and bob, a rule that hides {@code alpha__get-sum} from bob; and the console on, with one
  * admin key.
  */
@@ -38,6 +38,7 @@ public class ConsoleUpstreams implements QuarkusTestResourceLifecycleManager {
         ObjectNode servers = root.putObject("mcpServers");
         ObjectNode a = servers.putObject("alpha").put("url", "http://127.0.0.1:" + port + "/mcp");
         a.putObject("circuitBreaker").put("failureThreshold", 5).put("openFor", "30s");
+        a.putObject("cache").put("ttl", "60s");
         a.putObject("toolOverrides").putObject("echo").put("name", "say").put("description", "Repeats what you say.");
         ObjectNode b = servers.putObject("beta");
         List<String> cmd = NodePeers.everythingStdioCommand();
