@@ -87,7 +87,7 @@ class ConsoleApiTest {
             assertThat(backends.getMap("backends[" + i + "].capabilities")).containsKey("tools");
             assertThat(backends.getString("backends[" + i + "].health")).isIn("reachable", "unknown");
         }
-        assertThat(backends.getInt("backends[0].toolOverrides")).isEqualTo(1);
+        assertThat(backends.getInt("backends[0].toolOverrides")).isEqualTo(2);
         assertThat(backends.getString("backends[0].circuit")).isEqualTo("closed");
         assertThat(backends.getInt("backends[0].resilience.failureThreshold")).isEqualTo(5);
         assertThat(backends.getString("backends[1].circuit")).isNull();

@@ -126,6 +126,10 @@ class ConsoleBrowserTest {
         // Tools: the search finds a tool; as bob, the rule hides one
         go("tools");
         waitFor(By.cssSelector("#tools-list [data-tool='alpha__get-sum']"));
+        WebElement env = waitFor(By.cssSelector("#tools-list [data-tool='alpha__get-env']"));
+        assertThat(env.getText()).contains(ConsoleUpstreams.MARKUP);
+        assertThat(env.findElements(By.tagName("img"))).isEmpty();
+        assertThat(browser.getTitle()).isEqualTo("MCP Gateway console");
         browser.findElement(By.id("tools-search")).sendKeys("repeats");
         waitUntil(() -> tools().equals(List.of("alpha__say")));
         screenshot("tools");

@@ -22,6 +22,7 @@ public class ConsoleUpstreams implements QuarkusTestResourceLifecycleManager {
     static final String ALICE = "alice-key-0123456789";
     static final String BOB = "bob-key-0123456789ab";
     static final String ADMIN = "console-admin-key-0123456789";
+    static final String MARKUP = "<img src=x onerror=\"document.title='owned'\"> Environment";
 
     private Process alpha;
     private Path config;
@@ -39,7 +40,10 @@ public class ConsoleUpstreams implements QuarkusTestResourceLifecycleManager {
         ObjectNode a = servers.putObject("alpha").put("url", "http://127.0.0.1:" + port + "/mcp");
         a.putObject("circuitBreaker").put("failureThreshold", 5).put("openFor", "30s");
         a.putObject("cache").put("ttl", "60s");
-        a.putObject("toolOverrides").putObject("echo").put("name", "say").put("description", "Repeats what you say.");
+        ObjectNode overrides = a.putObject("toolOverrides");
+        overrides.putObject("echo").put("name", "say").put("description", "Repeats what you say.");
+        // Upstream text is text: markup in it must never run in the console.
+        overrides.putObject("get-env").put("description", MARKUP);
         ObjectNode b = servers.putObject("beta");
         List<String> cmd = NodePeers.everythingStdioCommand();
         b.put("command", cmd.get(0));
