@@ -42,6 +42,7 @@ final class StdioSlot implements StdioProcess.Events {
     private final long timeoutMillis;
     private final long maxBackoffMillis;
     private final BiConsumer<StdioSlot, JsonRpcException> retire;
+    private final StdioEra era;
 
     final String key;
     /** Whom everything on this process belongs to; null when it is shared. */
@@ -64,10 +65,11 @@ final class StdioSlot implements StdioProcess.Events {
 
     /**
      * @param owner whom everything on the process belongs to; null when it is shared
+     * @param era what the backend's server speaks, learnt by the first process that probes it
      * @param retire takes the slot out of its client's table and calls {@link #end}
      */
     StdioSlot(Vertx vertx, BackendConfig config, UpstreamOptions options, String key, String owner,
-            BiConsumer<StdioSlot, JsonRpcException> retire) {
+            StdioEra era, BiConsumer<StdioSlot, JsonRpcException> retire) {
         this.vertx = vertx;
         this.config = config;
         this.options = options;
@@ -76,6 +78,7 @@ final class StdioSlot implements StdioProcess.Events {
         this.key = key;
         this.owner = owner;
         this.retire = retire;
+        this.era = era;
         this.table = new CallTable(vertx, config.name(), owner, this::send);
     }
 
@@ -97,6 +100,11 @@ final class StdioSlot implements StdioProcess.Events {
     synchronized boolean closedOne() {
         opens--;
         return opens <= 0;
+    }
+
+    /** Whether the slot stopped for good (its key gets a new slot on next use). */
+    synchronized boolean isEnded() {
+        return ended;
     }
 
     synchronized StdioProcess process() {
@@ -158,6 +166,38 @@ final class StdioSlot implements StdioProcess.Events {
             initialize = params;
         }
         LOG.infof("Backend %s: started %s (pid %d)", config.name(), commandLine(), p.pid());
+        UpstreamSession modern = era.modern();
+        if (modern != null) {
+            // Stateless: a process of a modern backend is ready as soon as it runs.
+            p.initialized = true;
+            generation.tryComplete(new Ready(p, modern));
+            return;
+        }
+        if (era.legacy()) {
+            initialize(p, generation, initialize);
+            return;
+        }
+        CallTable.Call probe = table.call(StdioEra.probe(initialize), UpstreamSink.DISCARD, null, owner, timeoutMillis);
+        probe.future().onComplete(ar -> {
+            UpstreamSession found;
+            try {
+                found = era.learn(ar);
+            } catch (JsonRpcException e) {
+                failed(p, generation, e);
+                return;
+            }
+            if (found == null) {
+                initialize(p, generation, initialize);
+            } else {
+                p.initialized = true;
+                generation.tryComplete(new Ready(p, found));
+            }
+        });
+        dispatch(probe, p);
+    }
+
+    /** The handshake of the revisions before 2026-07-28, on a process that was probed or is known to want it. */
+    private void initialize(StdioProcess p, Promise<Ready> generation, ObjectNode initialize) {
         CallTable.Call init = table.call(Initialization.request(initialize), UpstreamSink.DISCARD, null, owner,
                 timeoutMillis);
         init.future().onComplete(ar -> {
@@ -168,10 +208,9 @@ final class StdioSlot implements StdioProcess.Events {
                 }
                 session = Initialization.session(config.name(), null, ar.result());
             } catch (JsonRpcException e) {
-                generation.tryFail(e);
-                LOG.warnf("Backend %s: initialization failed (%s); stopping pid %d", config.name(), e.getMessage(),
-                        p.pid());
-                retire.accept(this, e);
+                // The backend may have changed since its era was learnt: the next process probes again.
+                era.forget();
+                failed(p, generation, e);
                 return;
             }
             p.send(Initialization.initialized());
@@ -179,6 +218,12 @@ final class StdioSlot implements StdioProcess.Events {
             generation.tryComplete(new Ready(p, session));
         });
         dispatch(init, p);
+    }
+
+    private void failed(StdioProcess p, Promise<Ready> generation, JsonRpcException e) {
+        generation.tryFail(e);
+        LOG.warnf("Backend %s: initialization failed (%s); stopping pid %d", config.name(), e.getMessage(), p.pid());
+        retire.accept(this, e);
     }
 
     void whenReady(CallTable.Call call) {
