@@ -177,7 +177,10 @@ final class StdioSlot implements StdioProcess.Events {
             initialize(p, generation, initialize);
             return;
         }
-        CallTable.Call probe = table.call(StdioEra.probe(initialize), UpstreamSink.DISCARD, null, owner, timeoutMillis);
+        // "does not respond within a reasonable timeout: the server is legacy". Half the backend's
+        // timeout, so that initialize still fits in the open that waits for both.
+        CallTable.Call probe = table.call(StdioEra.probe(initialize), UpstreamSink.DISCARD, null, owner,
+                Math.max(1, timeoutMillis / 2));
         probe.future().onComplete(ar -> {
             UpstreamSession found;
             try {
