@@ -127,6 +127,14 @@ final class StdioEra {
         return session;
     }
 
+    /**
+     * The process exited while its probe was unanswered: some servers of the earlier revisions end
+     * on any request before {@code initialize}. Counted as no answer: the next process is initialized.
+     */
+    void diedOfProbe() {
+        legacy("its process exited when probed");
+    }
+
     private UpstreamSession legacy(String why) {
         if (!legacy) {
             LOG.infof("Backend %s speaks a revision before %s (%s): using initialize", backend,

@@ -58,6 +58,8 @@ final class StdioSlot implements StdioProcess.Events {
     private ObjectNode params;
     /** The initialize params of the session this slot was opened for before its process started. */
     private ObjectNode remembered;
+    /** The process whose server/discover probe is unanswered. */
+    private StdioProcess probing;
     private long backoffMillis;
     private long restartTimer = -1;
     private boolean ended;
@@ -181,7 +183,17 @@ final class StdioSlot implements StdioProcess.Events {
         // timeout, so that initialize still fits in the open that waits for both.
         CallTable.Call probe = table.call(StdioEra.probe(initialize), UpstreamSink.DISCARD, null, owner,
                 Math.max(1, timeoutMillis / 2));
+        synchronized (this) {
+            probing = p;
+        }
         probe.future().onComplete(ar -> {
+            if (ar.failed() && p.exited) {
+                // It died of the probe (or of something else meanwhile): exited() decides what follows.
+                return;
+            }
+            synchronized (this) {
+                probing = null;
+            }
             UpstreamSession found;
             try {
                 found = era.learn(ar);
@@ -275,6 +287,18 @@ final class StdioSlot implements StdioProcess.Events {
     public void exited(StdioProcess p) {
         int code = p.exitValue();
         JsonRpcException error = UpstreamErrors.unavailable(config.name(), "process exited with code " + code);
+        boolean diedOfProbe;
+        synchronized (this) {
+            diedOfProbe = probing == p && !p.stopping;
+            if (diedOfProbe) {
+                probing = null;
+            }
+        }
+        if (diedOfProbe) {
+            // Some servers of the earlier revisions end on any request before initialize: the next
+            // process is initialized without a probe.
+            era.diedOfProbe();
+        }
         // Before any restart, so no call of the next process is failed for this one.
         table.failAll(p, error);
         long delay = -1;
@@ -282,7 +306,7 @@ final class StdioSlot implements StdioProcess.Events {
             if (proc == p) {
                 proc = null;
             }
-            if (!ended && p.initialized && !p.stopping) {
+            if (!ended && (p.initialized || diedOfProbe) && !p.stopping) {
                 boolean ranLong = System.nanoTime() - p.startedNanos >= TimeUnit.MILLISECONDS
                         .toNanos(maxBackoffMillis);
                 backoffMillis = backoffMillis == 0 || ranLong ? FIRST_BACKOFF_MILLIS

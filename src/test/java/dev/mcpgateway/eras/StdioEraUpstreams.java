@@ -14,7 +14,8 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 /**
  * One stdio backend of each era behind one route: {@code modern} is modern-stdio-upstream.mjs
  * (2026-07-28 over stdio, the TypeScript SDK v2 {@code serveStdio}, refusing {@code initialize}),
- * one process per client session; {@code everything} is server-everything over stdio (2025-era,
+ * one process per client session, and {@code pooled} the same with one process for all sessions;
+ * {@code everything} is server-everything over stdio (2025-era,
  * {@code initialize}), one process shared by all sessions. The gateway starts both itself.
  */
 public class StdioEraUpstreams implements QuarkusTestResourceLifecycleManager {
@@ -31,6 +32,9 @@ public class StdioEraUpstreams implements QuarkusTestResourceLifecycleManager {
         ObjectNode modern = servers.putObject("modern").put("command", NodePeers.node()).put("cwd",
                 NodePeers.DIR.toString());
         modern.putArray("args").add(MODERN_STDIO_UPSTREAM.toString());
+        ObjectNode pooled = servers.putObject("pooled").put("command", NodePeers.node())
+                .put("cwd", NodePeers.DIR.toString()).put("isolation", "shared");
+        pooled.putArray("args").add(MODERN_STDIO_UPSTREAM.toString());
         List<String> cmd = NodePeers.everythingStdioCommand();
         ObjectNode everything = servers.putObject("everything").put("command", cmd.get(0)).put("isolation", "shared");
         ArrayNode args = everything.putArray("args");

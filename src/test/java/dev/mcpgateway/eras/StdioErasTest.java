@@ -93,6 +93,7 @@ class StdioErasTest {
         call(s, "modern__ask_name");
         call(s, "modern__whoami");
         call(s, "everything__get-sum").putObject("arguments").put("a", 2).put("b", 3);
+        call(s, "pooled__ask_name");
         JsonNode report = SdkClient.run(url, s);
 
         assertThat(report.path("protocolVersion").asText()).isEqualTo("2025-11-25");
@@ -109,6 +110,8 @@ class StdioErasTest {
         assertThat(who.path("clientInfo").path("name").asText()).isEqualTo("mcp-gateway-sdk-test-client");
         assertThat(who.path("clientCapabilities").has("elicitation")).isTrue();
         assertThat(text(SdkClient.result(report, 4))).isEqualTo("The sum of 2 and 3 is 5.");
+        // A process shared by sessions may ask for input too: the answer goes with the request that asked.
+        assertThat(text(SdkClient.result(report, 5))).isEqualTo("Hello, Ada!");
     }
 
     @Test

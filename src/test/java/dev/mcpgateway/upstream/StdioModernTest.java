@@ -63,6 +63,28 @@ class StdioModernTest {
             });
             """;
 
+    /**
+     * A legacy server that dies of a request before initialize, as older Python SDK servers did
+     * ("Received request before initialization was complete" ended their task group).
+     */
+    private static final String FRAGILE = """
+            let initialized = false;
+            const send = m => process.stdout.write(JSON.stringify(m) + '\\n');
+            require('readline').createInterface({input: process.stdin}).on('line', l => {
+              const m = JSON.parse(l);
+              if (m.method === 'initialize') {
+                initialized = true;
+                send({jsonrpc: '2.0', id: m.id, result: {protocolVersion: m.params.protocolVersion,
+                  capabilities: {tools: {}}, serverInfo: {name: 'fragile', version: '1'}}});
+              } else if (!initialized) {
+                process.stderr.write('Received request before initialization was complete\\n');
+                process.exit(1);
+              } else if (m.id !== undefined) {
+                send({jsonrpc: '2.0', id: m.id, result: {content: [{type: 'text', text: 'pid ' + process.pid}]}});
+              }
+            });
+            """;
+
     /** A modern server that speaks only a revision the gateway does not know. */
     private static final String FUTURE = """
             require('readline').createInterface({input: process.stdin}).on('line', l => {
@@ -146,6 +168,17 @@ class StdioModernTest {
         UpstreamSession b = get(client.open(initParams(true), Map.of(), OWNER_B));
         assertThat(text(get(client.request(b, call("seen", JSON.objectNode()), UpstreamSink.DISCARD))))
                 .isEqualTo("[\"initialize\",\"notifications/initialized\",\"tools/call\"]");
+    }
+
+    @Test
+    void aServerThatDiesOfTheProbeIsRestartedAndInitialized() throws Exception {
+        StdioClient client = fake("fragile", FRAGILE, Duration.ofSeconds(10));
+
+        UpstreamSession a = get(client.open(initParams(true), Map.of(), OWNER_A));
+
+        assertThat(a.protocolVersion()).isEqualTo(ProtocolVersions.LATEST);
+        assertThat(text(get(client.request(a, call("any", JSON.objectNode()), UpstreamSink.DISCARD))))
+                .isEqualTo("pid " + client.pid(a));
     }
 
     @Test
