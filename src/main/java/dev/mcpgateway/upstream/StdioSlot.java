@@ -136,6 +136,11 @@ final class StdioSlot implements StdioProcess.Events {
             return Future.failedFuture(UpstreamErrors.unavailable(config.name(), "its process was stopped"));
         }
         if (ready != null) {
+            if (ready.future().succeeded() && ready.future().result().process().exited) {
+                // Its process exited and exited() has not yet taken it in: wait for the next generation
+                // (a restart, or a failure when there is none) rather than spin on the dead one.
+                ready = Promise.promise();
+            }
             return ready.future();
         }
         params = initParams(initializeParams != null ? initializeParams : remembered);
