@@ -265,6 +265,15 @@ final class CallTable {
     }
 
     private void notification(JsonRpcNotification n) {
+        Call ended = McpMethods.NOTIFICATIONS_CANCELLED.equals(n.method()) && n.params() != null
+                ? listenCall(Multiplexing.numeric(n.params().get("requestId")))
+                : null;
+        if (ended != null) {
+            // 2026-07-28: "On stdio, the server also sends this notification, solely to terminate a
+            // subscriptions/listen stream".
+            settle(ended, Future.failedFuture(UpstreamErrors.unavailable(backend, "it ended the subscription")));
+            return;
+        }
         Call listen = subscription(n);
         if (listen != null) {
             // 2026-07-28: "clients MUST use this field to correlate notifications with their originating
@@ -330,7 +339,11 @@ final class CallTable {
     /** The {@code subscriptions/listen} call a notification names in its {@code _meta}, or null. */
     private Call subscription(JsonRpcNotification n) {
         JsonNode id = n.params() == null ? null : n.params().path("_meta").get(ModernMeta.SUBSCRIPTION_ID);
-        long upstreamId = Multiplexing.numeric(id);
+        return listenCall(Multiplexing.numeric(id));
+    }
+
+    /** The pending {@code subscriptions/listen} call sent under that id, or null. */
+    private Call listenCall(long upstreamId) {
         Call call = upstreamId == 0 ? null : pending.get(upstreamId);
         return call != null && McpMethods.SUBSCRIPTIONS_LISTEN.equals(call.request.method()) ? call : null;
     }

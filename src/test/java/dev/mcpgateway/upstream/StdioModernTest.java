@@ -85,6 +85,29 @@ class StdioModernTest {
             });
             """;
 
+    /**
+     * A 2026-07-28 server that ends the first subscriptions/listen it gets with notifications/cancelled
+     * ("On stdio, the server also sends this notification, solely to terminate a subscriptions/listen
+     * stream"), and sends a list change on the second.
+     */
+    private static final String ENDS_LISTEN = """
+            let listens = 0;
+            const send = m => process.stdout.write(JSON.stringify(m) + '\\n');
+            const tagged = (id, params) => ({...params, _meta: {'io.modelcontextprotocol/subscriptionId': id}});
+            require('readline').createInterface({input: process.stdin}).on('line', l => {
+              const m = JSON.parse(l);
+              if (m.method === 'server/discover') send({jsonrpc: '2.0', id: m.id, result: {resultType: 'complete',
+                  supportedVersions: ['2026-07-28'], capabilities: {tools: {listChanged: true}}}});
+              else if (m.method === 'subscriptions/listen') {
+                listens++;
+                send({jsonrpc: '2.0', method: 'notifications/subscriptions/acknowledged',
+                    params: tagged(m.id, {notifications: {toolsListChanged: true}})});
+                if (listens === 1) send({jsonrpc: '2.0', method: 'notifications/cancelled', params: {requestId: m.id}});
+                else send({jsonrpc: '2.0', method: 'notifications/tools/list_changed', params: tagged(m.id, {})});
+              }
+            });
+            """;
+
     /** A modern server that speaks only a revision the gateway does not know. */
     private static final String FUTURE = """
             require('readline').createInterface({input: process.stdin}).on('line', l => {
@@ -153,6 +176,19 @@ class StdioModernTest {
         get(client.request(a, call("trigger_list_changed", JSON.objectNode()), UpstreamSink.DISCARD));
         await().atMost(Duration.ofSeconds(10)).until(() -> heard.stream()
                 .anyMatch(n -> McpMethods.NOTIFICATIONS_TOOLS_LIST_CHANGED.equals(n.method())));
+    }
+
+    @Test
+    void aListenTheServerCancelsIsSentAgain() throws Exception {
+        StdioClient client = fake("ends-listen", ENDS_LISTEN, Duration.ofSeconds(10));
+        UpstreamSession a = get(client.open(initParams(true), Map.of(), OWNER_A));
+        List<JsonRpcNotification> heard = new CopyOnWriteArrayList<>();
+
+        get(client.listen(a, m -> heard.add((JsonRpcNotification) m)));
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> heard.stream()
+                .anyMatch(n -> McpMethods.NOTIFICATIONS_TOOLS_LIST_CHANGED.equals(n.method())));
+        assertThat(heard).extracting(JsonRpcNotification::method).doesNotContain(McpMethods.NOTIFICATIONS_CANCELLED);
     }
 
     @Test
