@@ -26,6 +26,7 @@ import dev.mcpgateway.jsonrpc.JsonRpcNotification;
 import dev.mcpgateway.jsonrpc.JsonRpcRequest;
 import dev.mcpgateway.jsonrpc.JsonRpcResponse;
 import dev.mcpgateway.jsonrpc.McpMethods;
+import dev.mcpgateway.jsonrpc.ModernMeta;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -72,11 +73,17 @@ final class CallTable {
         this.out = out;
     }
 
-    /** Starts the clock on a request; it goes on the wire with {@link #register}. */
+    /**
+     * Starts the clock on a request; it goes on the wire with {@link #register}. A call without a
+     * timeout ({@code timeoutMillis <= 0}: a {@code subscriptions/listen}) lasts until it is answered,
+     * {@link #abandon abandoned} or its channel fails.
+     */
     Call call(JsonRpcRequest request, UpstreamSink sink, Context context, String callOwner, long timeoutMillis) {
         Call call = new Call(request, sink, context, callOwner);
         open.incrementAndGet();
-        call.timer = vertx.setTimer(timeoutMillis, t -> timedOut(call, timeoutMillis));
+        if (timeoutMillis > 0) {
+            call.timer = vertx.setTimer(timeoutMillis, t -> timedOut(call, timeoutMillis));
+        }
         return call;
     }
 
@@ -163,9 +170,19 @@ final class CallTable {
         }
         LOG.debugf("Backend %s: %s %s timed out after %d ms", backend, call.request.method(), call.request.id(),
                 timeoutMillis);
-        // The spec forbids cancelling initialize.
-        if (id != 0 && !McpMethods.INITIALIZE.equals(call.request.method())) {
+        // The spec forbids cancelling initialize; an unanswered server/discover is how a legacy server
+        // shows itself, and it is to be initialized next, not told of requests it never knew.
+        if (id != 0 && !McpMethods.INITIALIZE.equals(call.request.method())
+                && !McpMethods.SERVER_DISCOVER.equals(call.request.method())) {
             tell(cancelled(id, "timed out at the gateway"));
+        }
+    }
+
+    /** Ends a call its caller no longer wants and tells the upstream, by the channel's id, to stop it. */
+    void abandon(Call call, String reason) {
+        long id = call.upstreamId;
+        if (settle(call, Future.failedFuture(new JsonRpcException(ErrorCodes.REQUEST_CANCELLED, reason))) && id != 0) {
+            tell(cancelled(id, reason));
         }
     }
 
@@ -248,6 +265,22 @@ final class CallTable {
     }
 
     private void notification(JsonRpcNotification n) {
+        Call ended = McpMethods.NOTIFICATIONS_CANCELLED.equals(n.method()) && n.params() != null
+                ? listenCall(Multiplexing.numeric(n.params().get("requestId")))
+                : null;
+        if (ended != null) {
+            // 2026-07-28: "On stdio, the server also sends this notification, solely to terminate a
+            // subscriptions/listen stream".
+            settle(ended, Future.failedFuture(UpstreamErrors.unavailable(backend, "it ended the subscription")));
+            return;
+        }
+        Call listen = subscription(n);
+        if (listen != null) {
+            // 2026-07-28: "clients MUST use this field to correlate notifications with their originating
+            // subscription", so it belongs to that subscription's caller alone, on a shared channel too.
+            deliver(listen.context, listen.sink, n);
+            return;
+        }
         if (owner == null) {
             // Shared: a list change carries no data, so every session may learn of it; anything
             // else (log lines, resource updates, cancellations) may be one session's business.
@@ -303,11 +336,24 @@ final class CallTable {
                 "No client of the gateway is waiting on this server to answer " + q.method())));
     }
 
+    /** The {@code subscriptions/listen} call a notification names in its {@code _meta}, or null. */
+    private Call subscription(JsonRpcNotification n) {
+        JsonNode id = n.params() == null ? null : n.params().path("_meta").get(ModernMeta.SUBSCRIPTION_ID);
+        return listenCall(Multiplexing.numeric(id));
+    }
+
+    /** The pending {@code subscriptions/listen} call sent under that id, or null. */
+    private Call listenCall(long upstreamId) {
+        Call call = upstreamId == 0 ? null : pending.get(upstreamId);
+        return call != null && McpMethods.SUBSCRIPTIONS_LISTEN.equals(call.request.method()) ? call : null;
+    }
+
     /** The most recently sent call of that owner still in flight. */
     private Call latestOf(String callOwner) {
         Call best = null;
         for (Call c : pending.values()) {
             if (callOwner.equals(c.owner) && !McpMethods.INITIALIZE.equals(c.request.method())
+                    && !McpMethods.SUBSCRIPTIONS_LISTEN.equals(c.request.method())
                     && (best == null || c.upstreamId > best.upstreamId)) {
                 best = c;
             }

@@ -16,6 +16,7 @@ import dev.mcpgateway.jsonrpc.JsonRpcNotification;
 import dev.mcpgateway.jsonrpc.JsonRpcRequest;
 import dev.mcpgateway.jsonrpc.JsonRpcResponse;
 import dev.mcpgateway.jsonrpc.McpMethods;
+import dev.mcpgateway.jsonrpc.ProtocolVersions;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -35,6 +36,11 @@ import io.vertx.core.Vertx;
  * {@link UpstreamOptions#stdioIdleTimeout()} unused, and all of them count against
  * {@link UpstreamOptions#stdioProcesses()}. When a process exits, its calls fail and it is
  * restarted with exponential backoff; calls arriving meanwhile wait for it within their timeout.
+ * <p>
+ * The first process is probed with {@code server/discover} ({@link StdioEra}); what it answers holds
+ * for the backend. A 2026-07-28 server gets no {@code initialize}: its sessions carry that revision,
+ * so the router puts the {@code _meta} envelope on every request and bridges {@code input_required}
+ * results, and its standalone stream is a {@code subscriptions/listen} ({@link StdioListen}).
  */
 final class StdioClient implements UpstreamClient {
 
@@ -56,6 +62,8 @@ final class StdioClient implements UpstreamClient {
     private final Map<String, ObjectNode> openParams = new ConcurrentHashMap<>();
     /** What the server answered the first process this client started; later sessions start theirs on first use. */
     private volatile UpstreamSession known;
+    /** Whether the server speaks 2026-07-28, learnt by the first process that probes it. */
+    private final StdioEra era;
     private final long sweeper;
     private volatile boolean closed;
 
@@ -65,6 +73,7 @@ final class StdioClient implements UpstreamClient {
         this.options = options;
         this.timeoutMillis = config.timeout().toMillis();
         this.idleNanos = options.stdioIdleTimeout().toNanos();
+        this.era = new StdioEra(config.name());
         long every = Math.clamp(options.stdioIdleTimeout().toMillis() / 4, 10, MAX_SWEEP_MILLIS);
         this.sweeper = config.isolation() == StdioIsolation.SHARED ? -1 : vertx.setPeriodic(every, t -> sweep());
     }
@@ -156,6 +165,11 @@ final class StdioClient implements UpstreamClient {
             // The gateway initialized the process when it started it.
             return Future.succeededFuture();
         }
+        if (ProtocolVersions.isModern(session.protocolVersion())
+                && !(message instanceof JsonRpcNotification n && McpMethods.NOTIFICATIONS_CANCELLED.equals(n.method()))) {
+            // 2026-07-28 keeps one client notification, cancellation; its servers send no requests to answer.
+            return Future.succeededFuture();
+        }
         if (slot == null) {
             return Future.failedFuture(UpstreamErrors.unavailable(config.name(), "its process is not running"));
         }
@@ -176,11 +190,30 @@ final class StdioClient implements UpstreamClient {
             return Future.failedFuture(e);
         }
         slot.touch();
+        if (ProtocolVersions.isModern(session.protocolVersion())) {
+            return new StdioListen(vertx, config.name(), slot, List.of(), sink, timeoutMillis).open();
+        }
         UpstreamListener registration = slot.table.listen(Multiplexing.callerContext(vertx), sink, slot.owner);
         return slot.start(null).map(ready -> (UpstreamListener) () -> {
             registration.close();
             slot.touch();
         }).onFailure(t -> registration.close());
+    }
+
+    /** A 2026-07-28 server sends resource updates only to a listen that names the resources. */
+    @Override
+    public Future<UpstreamListener> listenFor(UpstreamSession session, List<String> resourceUris, UpstreamSink sink,
+            Map<String, String> extraHeaders) {
+        if (!ProtocolVersions.isModern(session.protocolVersion())) {
+            return listen(session, sink);
+        }
+        StdioSlot slot;
+        try {
+            slot = slot(keyOf(session));
+        } catch (JsonRpcException e) {
+            return Future.failedFuture(e);
+        }
+        return new StdioListen(vertx, config.name(), slot, resourceUris, sink, timeoutMillis).open();
     }
 
     /** A session's own process stops with its last open session; others wait for their idle time. */
@@ -265,7 +298,7 @@ final class StdioClient implements UpstreamClient {
                 throw UpstreamErrors.unavailable(config.name(), "this replica already runs " + budget.max()
                         + " stdio processes, the most mcp-gateway.upstream.max-stdio-processes allows");
             }
-            StdioSlot fresh = new StdioSlot(vertx, config, options, key, SHARED_KEY.equals(key) ? null : key,
+            StdioSlot fresh = new StdioSlot(vertx, config, options, key, SHARED_KEY.equals(key) ? null : key, era,
                     (s, why) -> retire(s, why, false));
             if (slots.putIfAbsent(key, fresh) == null) {
                 ObjectNode params = openParams.get(key);

@@ -42,6 +42,7 @@ final class StdioSlot implements StdioProcess.Events {
     private final long timeoutMillis;
     private final long maxBackoffMillis;
     private final BiConsumer<StdioSlot, JsonRpcException> retire;
+    private final StdioEra era;
 
     final String key;
     /** Whom everything on this process belongs to; null when it is shared. */
@@ -57,6 +58,8 @@ final class StdioSlot implements StdioProcess.Events {
     private ObjectNode params;
     /** The initialize params of the session this slot was opened for before its process started. */
     private ObjectNode remembered;
+    /** The process whose server/discover probe is unanswered. */
+    private StdioProcess probing;
     private long backoffMillis;
     private long restartTimer = -1;
     private boolean ended;
@@ -64,10 +67,11 @@ final class StdioSlot implements StdioProcess.Events {
 
     /**
      * @param owner whom everything on the process belongs to; null when it is shared
+     * @param era what the backend's server speaks, learnt by the first process that probes it
      * @param retire takes the slot out of its client's table and calls {@link #end}
      */
     StdioSlot(Vertx vertx, BackendConfig config, UpstreamOptions options, String key, String owner,
-            BiConsumer<StdioSlot, JsonRpcException> retire) {
+            StdioEra era, BiConsumer<StdioSlot, JsonRpcException> retire) {
         this.vertx = vertx;
         this.config = config;
         this.options = options;
@@ -76,6 +80,7 @@ final class StdioSlot implements StdioProcess.Events {
         this.key = key;
         this.owner = owner;
         this.retire = retire;
+        this.era = era;
         this.table = new CallTable(vertx, config.name(), owner, this::send);
     }
 
@@ -97,6 +102,11 @@ final class StdioSlot implements StdioProcess.Events {
     synchronized boolean closedOne() {
         opens--;
         return opens <= 0;
+    }
+
+    /** Whether the slot stopped for good (its key gets a new slot on next use). */
+    synchronized boolean isEnded() {
+        return ended;
     }
 
     synchronized StdioProcess process() {
@@ -126,6 +136,11 @@ final class StdioSlot implements StdioProcess.Events {
             return Future.failedFuture(UpstreamErrors.unavailable(config.name(), "its process was stopped"));
         }
         if (ready != null) {
+            if (ready.future().succeeded() && ready.future().result().process().exited) {
+                // Its process exited and exited() has not yet taken it in: wait for the next generation
+                // (a restart, or a failure when there is none) rather than spin on the dead one.
+                ready = Promise.promise();
+            }
             return ready.future();
         }
         params = initParams(initializeParams != null ? initializeParams : remembered);
@@ -158,6 +173,51 @@ final class StdioSlot implements StdioProcess.Events {
             initialize = params;
         }
         LOG.infof("Backend %s: started %s (pid %d)", config.name(), commandLine(), p.pid());
+        UpstreamSession modern = era.modern();
+        if (modern != null) {
+            // Stateless: a process of a modern backend is ready as soon as it runs.
+            p.initialized = true;
+            generation.tryComplete(new Ready(p, modern));
+            return;
+        }
+        if (era.legacy()) {
+            initialize(p, generation, initialize);
+            return;
+        }
+        // "does not respond within a reasonable timeout: the server is legacy". Half the backend's
+        // timeout, so that initialize still fits in the open that waits for both.
+        CallTable.Call probe = table.call(StdioEra.probe(initialize), UpstreamSink.DISCARD, null, owner,
+                Math.max(1, timeoutMillis / 2));
+        synchronized (this) {
+            probing = p;
+        }
+        probe.future().onComplete(ar -> {
+            if (ar.failed() && p.exited) {
+                // It died of the probe (or of something else meanwhile): exited() decides what follows.
+                return;
+            }
+            synchronized (this) {
+                probing = null;
+            }
+            UpstreamSession found;
+            try {
+                found = era.learn(ar);
+            } catch (JsonRpcException e) {
+                failed(p, generation, e);
+                return;
+            }
+            if (found == null) {
+                initialize(p, generation, initialize);
+            } else {
+                p.initialized = true;
+                generation.tryComplete(new Ready(p, found));
+            }
+        });
+        dispatch(probe, p);
+    }
+
+    /** The handshake of the revisions before 2026-07-28, on a process that was probed or is known to want it. */
+    private void initialize(StdioProcess p, Promise<Ready> generation, ObjectNode initialize) {
         CallTable.Call init = table.call(Initialization.request(initialize), UpstreamSink.DISCARD, null, owner,
                 timeoutMillis);
         init.future().onComplete(ar -> {
@@ -168,10 +228,9 @@ final class StdioSlot implements StdioProcess.Events {
                 }
                 session = Initialization.session(config.name(), null, ar.result());
             } catch (JsonRpcException e) {
-                generation.tryFail(e);
-                LOG.warnf("Backend %s: initialization failed (%s); stopping pid %d", config.name(), e.getMessage(),
-                        p.pid());
-                retire.accept(this, e);
+                // The backend may have changed since its era was learnt: the next process probes again.
+                era.forget();
+                failed(p, generation, e);
                 return;
             }
             p.send(Initialization.initialized());
@@ -179,6 +238,12 @@ final class StdioSlot implements StdioProcess.Events {
             generation.tryComplete(new Ready(p, session));
         });
         dispatch(init, p);
+    }
+
+    private void failed(StdioProcess p, Promise<Ready> generation, JsonRpcException e) {
+        generation.tryFail(e);
+        LOG.warnf("Backend %s: initialization failed (%s); stopping pid %d", config.name(), e.getMessage(), p.pid());
+        retire.accept(this, e);
     }
 
     void whenReady(CallTable.Call call) {
@@ -227,6 +292,18 @@ final class StdioSlot implements StdioProcess.Events {
     public void exited(StdioProcess p) {
         int code = p.exitValue();
         JsonRpcException error = UpstreamErrors.unavailable(config.name(), "process exited with code " + code);
+        boolean diedOfProbe;
+        synchronized (this) {
+            diedOfProbe = probing == p && !p.stopping;
+            if (diedOfProbe) {
+                probing = null;
+            }
+        }
+        if (diedOfProbe) {
+            // Some servers of the earlier revisions end on any request before initialize: the next
+            // process is initialized without a probe.
+            era.diedOfProbe();
+        }
         // Before any restart, so no call of the next process is failed for this one.
         table.failAll(p, error);
         long delay = -1;
@@ -234,7 +311,7 @@ final class StdioSlot implements StdioProcess.Events {
             if (proc == p) {
                 proc = null;
             }
-            if (!ended && p.initialized && !p.stopping) {
+            if (!ended && (p.initialized || diedOfProbe) && !p.stopping) {
                 boolean ranLong = System.nanoTime() - p.startedNanos >= TimeUnit.MILLISECONDS
                         .toNanos(maxBackoffMillis);
                 backoffMillis = backoffMillis == 0 || ranLong ? FIRST_BACKOFF_MILLIS

@@ -71,11 +71,14 @@ class StdioBoundsTest {
               }
             }
             if (deaf) {
-              // Reads the one line of initialize, then never reads again.
-              let line = '';
+              // Reads up to the line of initialize (after the server/discover probe), then never reads again.
               const b = Buffer.alloc(1);
-              while (!line.endsWith('\\n')) { if (fs.readSync(0, b, 0, 1) === 1) line += b.toString(); }
-              handle(JSON.parse(line));
+              for (let m = {}; m.method !== 'initialize';) {
+                let line = '';
+                while (!line.endsWith('\\n')) { if (fs.readSync(0, b, 0, 1) === 1) line += b.toString(); }
+                m = JSON.parse(line);
+                handle(m);
+              }
               setInterval(() => {}, 1 << 30);
             } else {
               require('readline').createInterface({input: process.stdin}).on('line', l => handle(JSON.parse(l)));
