@@ -1,6 +1,5 @@
 package dev.mcpgateway.federation;
 
-import java.util.ArrayList;
 import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -20,15 +19,9 @@ final class Capabilities {
      * a flag ({@code listChanged}, {@code subscribe}) is set when any backend sets it.
      */
     static ObjectNode merge(Iterable<UpstreamSession> upstreams) {
-        List<JsonNode> announced = new ArrayList<>();
-        upstreams.forEach(u -> announced.add(u.capabilities()));
-        return mergeAnnounced(announced);
-    }
-
-    /** The same over the capabilities objects the backends announced (nulls are skipped). */
-    static ObjectNode mergeAnnounced(Iterable<JsonNode> announced) {
         ObjectNode caps = JsonNodeFactory.instance.objectNode();
-        for (JsonNode c : announced) {
+        for (UpstreamSession u : upstreams) {
+            JsonNode c = u.capabilities();
             if (c == null) {
                 continue;
             }
