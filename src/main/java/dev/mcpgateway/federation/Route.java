@@ -4,7 +4,6 @@ import java.util.Collection;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.mcpgateway.config.RouteConfig;
@@ -22,8 +21,8 @@ public final class Route {
     final Map<String, String> toolOwners = new ConcurrentHashMap<>();
     final Map<String, String> promptOwners = new ConcurrentHashMap<>();
     final Map<String, String> resourceOwners = new ConcurrentHashMap<>();
-    /** The capabilities each backend announced when an upstream session last opened on this replica. */
-    private final Map<String, JsonNode> announced = new ConcurrentHashMap<>();
+    /** Each backend's upstream session last opened on this replica: what it announced, in which revision. */
+    private final Map<String, UpstreamSession> announced = new ConcurrentHashMap<>();
     /** Which tools' results may be cached, as this replica's listings showed them. */
     final ToolHints toolHints = new ToolHints();
 
@@ -56,16 +55,22 @@ public final class Route {
     void announced(Collection<UpstreamSession> upstreams) {
         for (UpstreamSession u : upstreams) {
             if (u.capabilities() != null) {
-                announced.put(u.backend(), u.capabilities());
+                announced.put(u.backend(), u);
             }
         }
     }
 
     /**
-     * What the route's backends offer together, as they last announced it on this replica; null
-     * while no upstream session has opened here.
+     * What the route's backends offer together, as they last announced it on this replica and as
+     * {@code server/discover} presents it (tasks as the 2026-07-28 extension); null while no
+     * upstream session has opened here.
      */
     public ObjectNode announcedCapabilities() {
-        return announced.isEmpty() ? null : Capabilities.mergeAnnounced(announced.values());
+        if (announced.isEmpty()) {
+            return null;
+        }
+        ObjectNode caps = Capabilities.merge(announced.values());
+        TaskShapes.announce(caps, announced.values(), true);
+        return caps;
     }
 }
