@@ -15,14 +15,12 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.infinispan.client.hotrod.RemoteCache;
 import org.infinispan.client.hotrod.RemoteCacheManager;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import dev.mcpgateway.session.EventLog.StoredEvent;
-import dev.mcpgateway.testing.InfinispanServers;
+import dev.mcpgateway.testing.InfinispanFixture;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 
 /**
  * The event log contract on a real two-node Infinispan cluster, and what only a cluster can show:
@@ -30,28 +28,14 @@ import io.vertx.core.Vertx;
  */
 class InfinispanEventLogTest extends EventLogContract {
 
-    private static final Duration TIMEOUT = Duration.ofSeconds(5);
+    private static final Duration TIMEOUT = InfinispanFixture.TIMEOUT;
 
-    private static InfinispanServers servers;
-    private static RemoteCacheManager client;
-    private static Vertx vertx;
-
-    @BeforeAll
-    static void connect() {
-        servers = InfinispanServers.shared();
-        client = servers.client();
-        vertx = Vertx.vertx();
-    }
-
-    @AfterAll
-    static void disconnect() {
-        client.stop();
-        vertx.close();
-    }
+    @RegisterExtension
+    static final InfinispanFixture CLUSTER = new InfinispanFixture();
 
     @Override
     protected EventLog log(int maxEvents) {
-        InfinispanEventLog log = new InfinispanEventLog(() -> client, vertx, maxEvents, idle(), TIMEOUT);
+        InfinispanEventLog log = new InfinispanEventLog(() -> CLUSTER.client(), CLUSTER.vertx(), maxEvents, idle(), TIMEOUT);
         result(log.connect());
         return log;
     }
@@ -73,9 +57,11 @@ class InfinispanEventLogTest extends EventLogContract {
 
     @Test
     void aSubscriberOnOneNodeReceivesWhatAnotherNodeAppends() {
-        try (RemoteCacheManager node1 = servers.client(0); RemoteCacheManager node2 = servers.client(1)) {
-            InfinispanEventLog replica1 = new InfinispanEventLog(() -> node1, vertx, 100, Duration.ofMinutes(1), TIMEOUT);
-            InfinispanEventLog replica2 = new InfinispanEventLog(() -> node2, vertx, 100, Duration.ofMinutes(1), TIMEOUT);
+        try (RemoteCacheManager node1 = CLUSTER.servers().client(0); RemoteCacheManager node2 = CLUSTER.servers().client(1)) {
+            InfinispanEventLog replica1 = new InfinispanEventLog(() -> node1, CLUSTER.vertx(), 100, Duration.ofMinutes(1),
+                    TIMEOUT);
+            InfinispanEventLog replica2 = new InfinispanEventLog(() -> node2, CLUSTER.vertx(), 100, Duration.ofMinutes(1),
+                    TIMEOUT);
             result(replica1.connect());
             result(replica2.connect());
             String s = newStream();
@@ -95,9 +81,11 @@ class InfinispanEventLogTest extends EventLogContract {
 
     @Test
     void writersOnTwoNodesGetDistinctNumbers() {
-        try (RemoteCacheManager node1 = servers.client(0); RemoteCacheManager node2 = servers.client(1)) {
-            InfinispanEventLog replica1 = new InfinispanEventLog(() -> node1, vertx, 100, Duration.ofMinutes(1), TIMEOUT);
-            InfinispanEventLog replica2 = new InfinispanEventLog(() -> node2, vertx, 100, Duration.ofMinutes(1), TIMEOUT);
+        try (RemoteCacheManager node1 = CLUSTER.servers().client(0); RemoteCacheManager node2 = CLUSTER.servers().client(1)) {
+            InfinispanEventLog replica1 = new InfinispanEventLog(() -> node1, CLUSTER.vertx(), 100, Duration.ofMinutes(1),
+                    TIMEOUT);
+            InfinispanEventLog replica2 = new InfinispanEventLog(() -> node2, CLUSTER.vertx(), 100, Duration.ofMinutes(1),
+                    TIMEOUT);
             String s = newStream();
             result(replica1.open(s, "session-1"));
             List<Future<Long>> appends = new ArrayList<>();
@@ -119,9 +107,9 @@ class InfinispanEventLogTest extends EventLogContract {
      */
     @Test
     void aReplicaReceivesOnlyTheHeadChangesOfTheStreamsItTails() {
-        try (RemoteCacheManager node1 = servers.client(0); RemoteCacheManager node2 = servers.client(1)) {
-            InfinispanEventLog a = new InfinispanEventLog(() -> node1, vertx, 100, Duration.ofMinutes(1), TIMEOUT);
-            InfinispanEventLog b = new InfinispanEventLog(() -> node2, vertx, 100, Duration.ofMinutes(1), TIMEOUT);
+        try (RemoteCacheManager node1 = CLUSTER.servers().client(0); RemoteCacheManager node2 = CLUSTER.servers().client(1)) {
+            InfinispanEventLog a = new InfinispanEventLog(() -> node1, CLUSTER.vertx(), 100, Duration.ofMinutes(1), TIMEOUT);
+            InfinispanEventLog b = new InfinispanEventLog(() -> node2, CLUSTER.vertx(), 100, Duration.ofMinutes(1), TIMEOUT);
             tailOneOfTwoStreams(a, b);
             // s1: its creation and three appends; nothing of s2's 1,001 changes, now or later.
             await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3)).until(() -> a.headEventsReceived() <= 4);
@@ -133,9 +121,9 @@ class InfinispanEventLogTest extends EventLogContract {
     /** Above the bound on the query's size, a replica listens to every stream, and still delivers right. */
     @Test
     void aReplicaTailingMoreStreamsThanTheFilterNamesHearsEveryStream() {
-        try (RemoteCacheManager node1 = servers.client(0); RemoteCacheManager node2 = servers.client(1)) {
-            InfinispanEventLog a = new InfinispanEventLog(() -> node1, vertx, 100, Duration.ofMinutes(1), TIMEOUT, 0);
-            InfinispanEventLog b = new InfinispanEventLog(() -> node2, vertx, 100, Duration.ofMinutes(1), TIMEOUT);
+        try (RemoteCacheManager node1 = CLUSTER.servers().client(0); RemoteCacheManager node2 = CLUSTER.servers().client(1)) {
+            InfinispanEventLog a = new InfinispanEventLog(() -> node1, CLUSTER.vertx(), 100, Duration.ofMinutes(1), TIMEOUT, 0);
+            InfinispanEventLog b = new InfinispanEventLog(() -> node2, CLUSTER.vertx(), 100, Duration.ofMinutes(1), TIMEOUT);
             tailOneOfTwoStreams(a, b);
             assertThat(a.listenedStreams()).as("unfiltered").isNull();
             await().atMost(Duration.ofSeconds(10)).until(() -> a.headEventsReceived() >= 1_000);
@@ -179,9 +167,9 @@ class InfinispanEventLogTest extends EventLogContract {
      */
     @Test
     void theListenerFollowsTheTailedStreams() throws Exception {
-        try (RemoteCacheManager node1 = servers.client(0); RemoteCacheManager node2 = servers.client(1)) {
-            InfinispanEventLog a = new InfinispanEventLog(() -> node1, vertx, 100, Duration.ofMinutes(1), TIMEOUT);
-            InfinispanEventLog b = new InfinispanEventLog(() -> node2, vertx, 100, Duration.ofMinutes(1), TIMEOUT);
+        try (RemoteCacheManager node1 = CLUSTER.servers().client(0); RemoteCacheManager node2 = CLUSTER.servers().client(1)) {
+            InfinispanEventLog a = new InfinispanEventLog(() -> node1, CLUSTER.vertx(), 100, Duration.ofMinutes(1), TIMEOUT);
+            InfinispanEventLog b = new InfinispanEventLog(() -> node2, CLUSTER.vertx(), 100, Duration.ofMinutes(1), TIMEOUT);
             result(a.connect());
             result(b.connect());
             assertThat(a.listenedStreams()).as("no subscribers, no listener").isEmpty();
@@ -232,9 +220,9 @@ class InfinispanEventLogTest extends EventLogContract {
     /** Ids with the characters a LIKE pattern or a string literal reads specially still reach their subscribers. */
     @Test
     void streamsWithSpecialCharactersInTheirIdsAreHeard() {
-        try (RemoteCacheManager node1 = servers.client(0); RemoteCacheManager node2 = servers.client(1)) {
-            InfinispanEventLog a = new InfinispanEventLog(() -> node1, vertx, 100, Duration.ofMinutes(1), TIMEOUT);
-            InfinispanEventLog b = new InfinispanEventLog(() -> node2, vertx, 100, Duration.ofMinutes(1), TIMEOUT);
+        try (RemoteCacheManager node1 = CLUSTER.servers().client(0); RemoteCacheManager node2 = CLUSTER.servers().client(1)) {
+            InfinispanEventLog a = new InfinispanEventLog(() -> node1, CLUSTER.vertx(), 100, Duration.ofMinutes(1), TIMEOUT);
+            InfinispanEventLog b = new InfinispanEventLog(() -> node2, CLUSTER.vertx(), 100, Duration.ofMinutes(1), TIMEOUT);
             String s = newStream() + "it's 100% a_b\\c";
             result(b.open(s, "session-1"));
             List<StoredEvent> seen = new CopyOnWriteArrayList<>();
@@ -255,7 +243,7 @@ class InfinispanEventLogTest extends EventLogContract {
     void aHeadWithoutItsStreamIdStillWorks() {
         InfinispanEventLog log = (InfinispanEventLog) log(100);
         String s = newStream();
-        RemoteCache<String, InfinispanEventLog.StreamHead> streams = client.getCache(InfinispanCaches.STREAMS);
+        RemoteCache<String, InfinispanEventLog.StreamHead> streams = CLUSTER.client().getCache(InfinispanCaches.STREAMS);
         streams.put(s, new InfinispanEventLog.StreamHead(null, "session-1", 2, false, data(2)));
         assertThat(streams.get(s).streamId()).isNull();
         assertThat(result(log.owner(s))).isEqualTo("session-1");
@@ -281,7 +269,7 @@ class InfinispanEventLogTest extends EventLogContract {
     void aFenceStoresTheEventADeadWriterLeftInTheHead() {
         InfinispanEventLog log = (InfinispanEventLog) log(100);
         String s = newStream();
-        RemoteCache<String, InfinispanEventLog.StreamHead> streams = client.getCache(InfinispanCaches.STREAMS);
+        RemoteCache<String, InfinispanEventLog.StreamHead> streams = CLUSTER.client().getCache(InfinispanCaches.STREAMS);
         streams.put(s, new InfinispanEventLog.StreamHead(s, "session-1", 1, false, data(1), "dead",
                 Map.of("alpha", "a-1")));
         assertThat(result(log.fence(s, "next"))).isEqualTo(Map.of("alpha", "a-1"));
@@ -293,9 +281,11 @@ class InfinispanEventLogTest extends EventLogContract {
     /** Two processes on two nodes: once the second fenced the stream, the first appends nothing more. */
     @Test
     void aWriterOnAnotherNodeIsFencedOut() {
-        try (RemoteCacheManager node1 = servers.client(0); RemoteCacheManager node2 = servers.client(1)) {
-            InfinispanEventLog replica1 = new InfinispanEventLog(() -> node1, vertx, 100, Duration.ofMinutes(1), TIMEOUT);
-            InfinispanEventLog replica2 = new InfinispanEventLog(() -> node2, vertx, 100, Duration.ofMinutes(1), TIMEOUT);
+        try (RemoteCacheManager node1 = CLUSTER.servers().client(0); RemoteCacheManager node2 = CLUSTER.servers().client(1)) {
+            InfinispanEventLog replica1 = new InfinispanEventLog(() -> node1, CLUSTER.vertx(), 100, Duration.ofMinutes(1),
+                    TIMEOUT);
+            InfinispanEventLog replica2 = new InfinispanEventLog(() -> node2, CLUSTER.vertx(), 100, Duration.ofMinutes(1),
+                    TIMEOUT);
             String s = newStream();
             result(replica1.open(s, "session-1"));
             result(replica1.fence(s, "r1"));

@@ -10,46 +10,30 @@ import java.util.List;
 import java.util.Set;
 
 import org.infinispan.client.hotrod.RemoteCacheManager;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import dev.mcpgateway.testing.InfinispanServers;
+import dev.mcpgateway.testing.InfinispanFixture;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 
 /** The leases contract on a real two-node Infinispan cluster, and replicas on both nodes racing for one lease. */
 class InfinispanLeasesTest extends LeasesContract {
 
-    private static final Duration TIMEOUT = Duration.ofSeconds(5);
+    private static final Duration TIMEOUT = InfinispanFixture.TIMEOUT;
 
-    private static InfinispanServers servers;
-    private static RemoteCacheManager client;
-    private static Vertx vertx;
-
-    @BeforeAll
-    static void connect() {
-        servers = InfinispanServers.shared();
-        client = servers.client();
-        vertx = Vertx.vertx();
-    }
-
-    @AfterAll
-    static void disconnect() {
-        client.stop();
-        vertx.close();
-    }
+    @RegisterExtension
+    static final InfinispanFixture CLUSTER = new InfinispanFixture();
 
     @Override
     protected Leases leases() {
-        return new InfinispanLeases(() -> client, vertx, TIMEOUT);
+        return new InfinispanLeases(() -> CLUSTER.client(), CLUSTER.vertx(), TIMEOUT);
     }
 
     @Test
     void replicasOnTwoNodesNeverBothHoldALease() {
-        try (RemoteCacheManager node1 = servers.client(0); RemoteCacheManager node2 = servers.client(1)) {
-            Leases replica1 = new InfinispanLeases(() -> node1, vertx, TIMEOUT);
-            Leases replica2 = new InfinispanLeases(() -> node2, vertx, TIMEOUT);
+        try (RemoteCacheManager node1 = CLUSTER.servers().client(0); RemoteCacheManager node2 = CLUSTER.servers().client(1)) {
+            Leases replica1 = new InfinispanLeases(() -> node1, CLUSTER.vertx(), TIMEOUT);
+            Leases replica2 = new InfinispanLeases(() -> node2, CLUSTER.vertx(), TIMEOUT);
             for (int round = 0; round < 10; round++) {
                 String key = newKey();
                 List<Future<String>> tries = new ArrayList<>();
@@ -66,9 +50,9 @@ class InfinispanLeasesTest extends LeasesContract {
 
     @Test
     void ofReplicasOnTwoNodesTakingOverFromADeadOneExactlyOneWins() {
-        try (RemoteCacheManager node1 = servers.client(0); RemoteCacheManager node2 = servers.client(1)) {
-            Leases replica1 = new InfinispanLeases(() -> node1, vertx, TIMEOUT);
-            Leases replica2 = new InfinispanLeases(() -> node2, vertx, TIMEOUT);
+        try (RemoteCacheManager node1 = CLUSTER.servers().client(0); RemoteCacheManager node2 = CLUSTER.servers().client(1)) {
+            Leases replica1 = new InfinispanLeases(() -> node1, CLUSTER.vertx(), TIMEOUT);
+            Leases replica2 = new InfinispanLeases(() -> node2, CLUSTER.vertx(), TIMEOUT);
             for (int round = 0; round < 10; round++) {
                 String key = newKey();
                 result(replica1.acquire(key, "dead", Duration.ofMinutes(1)));

@@ -8,46 +8,30 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.infinispan.client.hotrod.RemoteCacheManager;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import dev.mcpgateway.testing.InfinispanServers;
+import dev.mcpgateway.testing.InfinispanFixture;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 
 /** The replay contract on a real two-node Infinispan cluster: a value used at one replica is a replay at the other. */
 class InfinispanReplayStoreTest extends ReplayStoreContract {
 
-    private static final Duration TIMEOUT = Duration.ofSeconds(5);
+    private static final Duration TIMEOUT = InfinispanFixture.TIMEOUT;
 
-    private static InfinispanServers servers;
-    private static RemoteCacheManager client;
-    private static Vertx vertx;
-
-    @BeforeAll
-    static void connect() {
-        servers = InfinispanServers.shared();
-        client = servers.client();
-        vertx = Vertx.vertx();
-    }
-
-    @AfterAll
-    static void disconnect() {
-        client.stop();
-        vertx.close();
-    }
+    @RegisterExtension
+    static final InfinispanFixture CLUSTER = new InfinispanFixture();
 
     @Override
     protected ReplayStore store() {
-        return new InfinispanReplayStore(() -> client, vertx, TIMEOUT);
+        return new InfinispanReplayStore(() -> CLUSTER.client(), CLUSTER.vertx(), TIMEOUT);
     }
 
     @Test
     void replicasOnTwoNodesAcceptEachValueOnce() {
-        try (RemoteCacheManager node1 = servers.client(0); RemoteCacheManager node2 = servers.client(1)) {
-            ReplayStore replica1 = new InfinispanReplayStore(() -> node1, vertx, TIMEOUT);
-            ReplayStore replica2 = new InfinispanReplayStore(() -> node2, vertx, TIMEOUT);
+        try (RemoteCacheManager node1 = CLUSTER.servers().client(0); RemoteCacheManager node2 = CLUSTER.servers().client(1)) {
+            ReplayStore replica1 = new InfinispanReplayStore(() -> node1, CLUSTER.vertx(), TIMEOUT);
+            ReplayStore replica2 = new InfinispanReplayStore(() -> node2, CLUSTER.vertx(), TIMEOUT);
             String used = newKey();
             assertThat(result(replica1.firstUse(used, Duration.ofMinutes(1)))).isTrue();
             assertThat(result(replica2.firstUse(used, Duration.ofMinutes(1)))).isFalse();
