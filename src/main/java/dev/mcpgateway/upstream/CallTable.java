@@ -316,7 +316,7 @@ final class CallTable {
                     "The gateway shares this server among sessions and cannot route " + q.method() + " to one")));
             return;
         }
-        Call call = latestOf(owner);
+        Call call = askerOf(owner);
         if (call != null) {
             deliver(call.context, call.sink, q);
             return;
@@ -349,6 +349,25 @@ final class CallTable {
     }
 
     /** The most recently sent call of that owner still in flight. */
+    /**
+     * The call a server request most likely belongs to: the owner's latest call that can lead a
+     * server to ask (a tool call, a prompt, a read, a completion), else its latest call of any kind.
+     * A listing is passed over: a client that lists while a call waits (after a list change, say)
+     * would otherwise get the call's question on the listing, where nobody relays it.
+     */
+    private Call askerOf(String callOwner) {
+        Call best = null;
+        for (Call c : pending.values()) {
+            String method = c.request.method();
+            if (callOwner.equals(c.owner) && !method.endsWith("/list") && !McpMethods.PING.equals(method)
+                    && !McpMethods.INITIALIZE.equals(method) && !McpMethods.SUBSCRIPTIONS_LISTEN.equals(method)
+                    && (best == null || c.upstreamId > best.upstreamId)) {
+                best = c;
+            }
+        }
+        return best != null ? best : latestOf(callOwner);
+    }
+
     private Call latestOf(String callOwner) {
         Call best = null;
         for (Call c : pending.values()) {

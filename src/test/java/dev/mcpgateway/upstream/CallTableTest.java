@@ -89,6 +89,27 @@ class CallTableTest {
         assertThat(toUpstream).isEmpty();
     }
 
+    /**
+     * A client that reacts to a list change lists while its tool call waits: the server request the
+     * tool sends belongs to the call, not to the newer listing (whose answer nobody would relay).
+     */
+    @Test
+    void aServerRequestGoesToTheLatestCallThatCanAskNotToANewerListing() {
+        CallTable table = table("owner-a");
+        List<JsonRpcMessage> toolCall = new ArrayList<>();
+        List<JsonRpcMessage> listing = new ArrayList<>();
+        table.register(table.call(new JsonRpcRequest(IntNode.valueOf(1), McpMethods.TOOLS_CALL, null), toolCall::add, null,
+                "owner-a", 10_000), this);
+        table.register(table.call(new JsonRpcRequest(IntNode.valueOf(2), McpMethods.TOOLS_LIST, null), listing::add, null,
+                "owner-a", 10_000), this);
+
+        table.route(new JsonRpcRequest(IntNode.valueOf(9), "elicitation/create", JSON.objectNode()));
+
+        assertThat(toolCall).singleElement().isInstanceOf(JsonRpcRequest.class);
+        assertThat(listing).isEmpty();
+        assertThat(toUpstream).isEmpty();
+    }
+
     @Test
     void aCallOfAnotherOwnerIsNeverAskedAndNobodyLeftMeansARefusal() {
         CallTable table = table("owner-a");
