@@ -174,7 +174,11 @@ public class McpRouter {
     /** Answers one request of an initialized session. Never fails: errors become error responses. */
     public Future<JsonRpcResponse> request(Route route, GatewaySession session, Caller caller, JsonRpcRequest request,
             ClientSink sink) {
-        long start = System.nanoTime();
+        return request(route, session, caller.forRequest(), request, sink, System.nanoTime());
+    }
+
+    private Future<JsonRpcResponse> request(Route route, GatewaySession session, Caller caller, JsonRpcRequest request,
+            ClientSink sink, long start) {
         // Taken before dispatch: routing rewrites the name in place.
         String name = request.paramText("name") != null ? request.paramText("name") : request.paramText("uri");
         McpSpan span = tracing.request(request, session.id(), caller.headers());
