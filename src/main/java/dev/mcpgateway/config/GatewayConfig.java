@@ -264,6 +264,33 @@ public interface GatewayConfig {
     /** Security settings shared by every route (the per-route ones live in the route's {@code auth}). */
     Auth auth();
 
+    /** Calling {@code user_oauth} backends with each caller's own grant (consent links, stored grants). */
+    UserOAuth userOauth();
+
+    interface UserOAuth {
+        /**
+         * Key that encrypts stored grants (AES-256-GCM; any string, hashed to 256 bits). Every replica
+         * needs the same value. When unset, a key derived from {@code mcp-gateway.signing-key}; when
+         * that is unset too, a random key per process (grants do not survive a restart then).
+         */
+        Optional<String> encryptionKey();
+
+        /**
+         * This gateway's public base URL (e.g. {@code https://gateway.example.com}): consent links and
+         * the OAuth callback {@code <url>/oauth/callback} are built on it. When unset, from the Host
+         * header of the MCP request, as {@code http://HOST}.
+         */
+        Optional<String> publicUrl();
+
+        /** How long a consent link (and the authorization it starts) stays valid; each works once. */
+        @WithDefault("5m")
+        Duration consentTtl();
+
+        /** A stored access token is refreshed this long before it expires. */
+        @WithDefault("30s")
+        Duration refreshMargin();
+    }
+
     interface Auth {
         /**
          * Browser origins allowed by CORS on the MCP endpoints and the {@code /.well-known}

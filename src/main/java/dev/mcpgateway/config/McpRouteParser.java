@@ -3,6 +3,7 @@ package dev.mcpgateway.config;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -102,6 +103,7 @@ public final class McpRouteParser {
         }
         List<BackendConfig> list = new ArrayList<>();
         Set<String> names = new LinkedHashSet<>();
+        Map<String, RouteSecurity.UpstreamAuth> upstreams = new LinkedHashMap<>();
         for (Node ref : refs.list()) {
             ref.requireObject();
             ref.allowOnly("name", "namespace", "kind", "group", "port", "path", "toolSelector", "securityPolicy",
@@ -112,9 +114,17 @@ public final class McpRouteParser {
             BackendRules.checkDistinct(ref.field("name"), name, names);
             names.add(name);
             list.add(backends.backendRef(ref, doc, name));
+            RouteSecurity.UpstreamAuth client = backends.oauthClient(ref, doc);
+            if (client != null) {
+                upstreams.put(name, client);
+            }
         }
-        RouteConfig route = new RouteConfig(doc.name(), path, prefix, List.copyOf(list),
-                security.read(spec.field("securityPolicy"), names, doc))
+        RouteSecurity routeSecurity = security.read(spec.field("securityPolicy"), names, doc).withUpstreams(upstreams);
+        if (routeSecurity.hasUserOAuth() && !routeSecurity.authenticates()) {
+            throw spec.field("securityPolicy").error("a backendRef with securityPolicy.oauthClient needs callers who"
+                    + " authenticate: add oauth or apiKeyAuth (grants are kept per caller)");
+        }
+        RouteConfig route = new RouteConfig(doc.name(), path, prefix, List.copyOf(list), routeSecurity)
                 .withToolDiscovery(ToolDiscoveries.parse(spec.field("toolDiscovery")));
         List<String> order = List.copyOf(names);
         ToolOverrideRules.checkAcrossBackends(route.backends(), route.prefixed(),

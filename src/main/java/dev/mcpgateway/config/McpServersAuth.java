@@ -243,18 +243,27 @@ final class McpServersAuth {
         if (!node.node().isObject()) {
             throw node.error("expected an object with \"type\"");
         }
-        node.allowOnly("type", "issuer", "tokenEndpoint", "clientId", "clientSecret", "scopes", "audience", "header");
+        node.allowOnly("type", "issuer", "tokenEndpoint", "authorizationEndpoint", "clientId", "clientSecret", "scopes",
+                "audience", "header");
         Node type = node.field("type");
         if (!type.present()) {
-            throw type.error("required: client_credentials, token_exchange or passthrough");
+            throw type.error("required: client_credentials, token_exchange, passthrough or user_oauth");
         }
         String t = type.string();
         RouteSecurity.UpstreamAuth.Kind kind = switch (t.toLowerCase(Locale.ROOT).replace('-', '_')) {
             case "client_credentials" -> RouteSecurity.UpstreamAuth.Kind.CLIENT_CREDENTIALS;
             case "token_exchange" -> RouteSecurity.UpstreamAuth.Kind.TOKEN_EXCHANGE;
             case "passthrough" -> RouteSecurity.UpstreamAuth.Kind.PASSTHROUGH;
-            default -> throw type.error("expected client_credentials, token_exchange or passthrough, got \"" + t + "\"");
+            case "user_oauth" -> RouteSecurity.UpstreamAuth.Kind.USER_OAUTH;
+            default -> throw type.error(
+                    "expected client_credentials, token_exchange, passthrough or user_oauth, got \"" + t + "\"");
         };
+        if (kind == RouteSecurity.UpstreamAuth.Kind.USER_OAUTH) {
+            return userOAuth(node, node.field("clientSecret").optString(null));
+        }
+        if (node.field("authorizationEndpoint").present()) {
+            throw node.field("authorizationEndpoint").error("only for user_oauth");
+        }
         String issuer = SecurityParts.optHttpUrl(node.field("issuer"));
         String endpoint = SecurityParts.optHttpUrl(node.field("tokenEndpoint"));
         String clientId = node.field("clientId").optString(null);
@@ -268,5 +277,27 @@ final class McpServersAuth {
         }
         return new RouteSecurity.UpstreamAuth(kind, endpoint, issuer, clientId, node.field("clientSecret").optString(null),
                 node.field("scopes").strings(), node.field("audience").optString(null), node.field("header").optString(null));
+    }
+
+    /**
+     * A {@code user_oauth} client (mcp-servers.json server {@code auth}, MCPRoute
+     * {@code securityPolicy.oauthClient}): the issuer or both endpoints, the gateway's client id.
+     */
+    static RouteSecurity.UpstreamAuth userOAuth(Node node, String clientSecret) throws ConfigException {
+        String issuer = SecurityParts.optHttpUrl(node.field("issuer"));
+        String token = SecurityParts.optHttpUrl(node.field("tokenEndpoint"));
+        String authorize = SecurityParts.optHttpUrl(node.field("authorizationEndpoint"));
+        if (issuer == null && (token == null || authorize == null)) {
+            throw node.error("needs \"issuer\" (metadata is discovered from it) or both \"authorizationEndpoint\" and"
+                    + " \"tokenEndpoint\"");
+        }
+        if (!node.field("clientId").present()) {
+            throw node.field("clientId").error("required for user_oauth (the gateway's client at the authorization server)");
+        }
+        if (node.field("audience").present() || node.field("header").present()) {
+            throw node.error("user_oauth sends the grant as Authorization: Bearer; \"audience\" and \"header\" do not apply");
+        }
+        return new RouteSecurity.UpstreamAuth(RouteSecurity.UpstreamAuth.Kind.USER_OAUTH, token, issuer,
+                node.field("clientId").string(), clientSecret, node.field("scopes").strings(), null, null, authorize);
     }
 }

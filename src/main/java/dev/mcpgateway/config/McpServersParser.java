@@ -98,6 +98,10 @@ public final class McpServersParser {
         }
         RouteSecurity security = new McpServersAuth(env).route(root.field("auth"), upstreams,
                 backends.stream().map(BackendConfig::name).toList());
+        if (security.hasUserOAuth() && !security.authenticates()) {
+            throw root.field("auth").error("a server with \"auth\": {\"type\": \"user_oauth\"} needs callers who"
+                    + " authenticate: add \"oauth\" or \"apiKeys\" (grants are kept per caller)");
+        }
         RouteConfig route = new RouteConfig("default", path, prefix, List.copyOf(backends), security)
                 .withToolDiscovery(ToolDiscoveries.parse(root.field("toolDiscovery")));
         ToolOverrideRules.checkAcrossBackends(route.backends(), route.prefixed(),

@@ -99,6 +99,32 @@ final class RouteBackends {
     }
 
     /**
+     * The backend's {@code securityPolicy.oauthClient}: each caller's own grant from the backend's
+     * authorization server ({@code user_oauth}); null when absent. The client secret comes from
+     * {@code clientSecretRef} (key {@code clientSecret}) or inline {@code clientSecret}.
+     */
+    RouteSecurity.UpstreamAuth oauthClient(Node ref, Doc route) throws ConfigException {
+        Node client = ref.field("securityPolicy").field("oauthClient");
+        if (!client.present()) {
+            return null;
+        }
+        client.requireObject();
+        client.allowOnly("issuer", "authorizationEndpoint", "tokenEndpoint", "clientId", "clientSecret", "clientSecretRef",
+                "scopes");
+        Node secretRef = client.field("clientSecretRef");
+        if (secretRef.present() && client.field("clientSecret").present()) {
+            throw client.error("expected at most one of clientSecret and clientSecretRef");
+        }
+        String namespace = ref.field("namespace").optString(route.namespaceOrDefault());
+        String secret = secretRef.present() ? docs.secretRefValue(secretRef, namespace, OAUTH_CLIENT_SECRET_KEY)
+                : client.field("clientSecret").optString(null);
+        return McpServersAuth.userOAuth(client, secret);
+    }
+
+    /** The key of a Secret named by {@code oauthClient.clientSecretRef}. */
+    static final String OAUTH_CLIENT_SECRET_KEY = "clientSecret";
+
+    /**
      * The backend's {@code securityPolicy.apiKey}: puts the key into {@code headers}, or answers the
      * query string to append to the URL (null when none).
      */
@@ -108,7 +134,7 @@ final class RouteBackends {
             return null;
         }
         policy.requireObject();
-        policy.allowOnly("apiKey");
+        policy.allowOnly("apiKey", "oauthClient");
         Node apiKey = policy.field("apiKey");
         if (!apiKey.present()) {
             return null;

@@ -33,6 +33,21 @@ public record RouteSecurity(OAuthConfig oauth, ApiKeyAuthConfig apiKeyAuth, Auth
         return oauth == null && apiKeyAuth == null && authorization == null && upstreams.isEmpty();
     }
 
+    /** The backends whose callers each need their own grant ({@code user_oauth}). */
+    public boolean hasUserOAuth() {
+        return upstreams.values().stream().anyMatch(u -> u.kind() == UpstreamAuth.Kind.USER_OAUTH);
+    }
+
+    /** The same security with credentials obtained for these backends, by backend name. */
+    public RouteSecurity withUpstreams(Map<String, UpstreamAuth> more) {
+        if (more.isEmpty()) {
+            return this;
+        }
+        Map<String, UpstreamAuth> all = new java.util.LinkedHashMap<>(upstreams);
+        all.putAll(more);
+        return new RouteSecurity(oauth, apiKeyAuth, authorization, all);
+    }
+
     /** True when callers must authenticate (bearer token or API key). */
     public boolean authenticates() {
         return oauth != null || apiKeyAuth != null;
@@ -51,13 +66,20 @@ public record RouteSecurity(OAuthConfig oauth, ApiKeyAuthConfig apiKeyAuth, Auth
      * @param scopes scopes to request, or empty
      * @param audience the audience to ask for (token exchange: the upstream), or null
      * @param header the header the token goes in ({@code Authorization} as {@code Bearer <token>})
+     * @param authorizationEndpoint the authorization server's authorization endpoint ({@link Kind#USER_OAUTH});
+     *        null to discover it from {@code issuer}
      */
     public record UpstreamAuth(Kind kind, String tokenEndpoint, String issuer, String clientId, String clientSecret,
-            List<String> scopes, String audience, String header) {
+            List<String> scopes, String audience, String header, String authorizationEndpoint) {
 
         public UpstreamAuth {
             scopes = scopes == null ? List.of() : List.copyOf(scopes);
             header = header == null || header.isBlank() ? "Authorization" : header;
+        }
+
+        public UpstreamAuth(Kind kind, String tokenEndpoint, String issuer, String clientId, String clientSecret,
+                List<String> scopes, String audience, String header) {
+            this(kind, tokenEndpoint, issuer, clientId, clientSecret, scopes, audience, header, null);
         }
 
         /** The ways to obtain an upstream credential. */
@@ -67,7 +89,12 @@ public record RouteSecurity(OAuthConfig oauth, ApiKeyAuthConfig apiKeyAuth, Auth
             /** RFC 8693 token exchange: the caller's token exchanged for one meant for the upstream. */
             TOKEN_EXCHANGE,
             /** The caller's own token, as it came (only when a backend is meant to see it). */
-            PASSTHROUGH
+            PASSTHROUGH,
+            /**
+             * Each caller's own grant from the backend's authorization server (authorization code with
+             * PKCE, obtained through a consent link, stored per principal and backend).
+             */
+            USER_OAUTH
         }
     }
 }

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.mcpgateway.config.BackendConfig;
+import dev.mcpgateway.grants.UserGrants;
 import dev.mcpgateway.jsonrpc.ErrorCodes;
 import dev.mcpgateway.jsonrpc.JsonRpcException;
 import dev.mcpgateway.jsonrpc.JsonRpcRequest;
@@ -46,6 +47,8 @@ class NamedRequests {
     ResultCache results;
     @Inject
     TaskBridge tasks;
+    @Inject
+    UserGrants grants;
 
     Future<JsonRpcResponse> callTool(Route route, GatewaySession session, Caller caller, JsonRpcRequest request,
             ClientSink sink) {
@@ -60,9 +63,11 @@ class NamedRequests {
             }
             authorize(route, caller, request, t.backend(), "tool", t.name(), request.params().get("arguments"), name);
             request.params().put("name", upstreamName);
-            return results.call(route, session, caller, t.backend(), upstreamName, request, sink,
-                    s -> tasks.callTool(route, session, caller, t.backend(), request, s)
-                            .map(r -> prefixTaskId(t.backend(), r)));
+            // A user_oauth backend the caller has not connected: a consent link, before any cache or upstream.
+            return grants.require(route.config(), t.backend(), caller, session.clientCapabilities())
+                    .compose(v -> results.call(route, session, caller, t.backend(), upstreamName, request, sink,
+                            s -> tasks.callTool(route, session, caller, t.backend(), request, s)
+                                    .map(r -> prefixTaskId(t.backend(), r))));
         });
     }
 
@@ -75,7 +80,8 @@ class NamedRequests {
             }
             authorize(route, caller, request, t.backend(), "prompt", t.name(), request.params().get("arguments"), name);
             request.params().put("name", t.name());
-            return forwarder.forward(route, session, caller, t.backend(), request, sink);
+            return grants.require(route.config(), t.backend(), caller, session.clientCapabilities())
+                    .compose(v -> forwarder.forward(route, session, caller, t.backend(), request, sink));
         });
     }
 
@@ -90,7 +96,8 @@ class NamedRequests {
             authorize(route, caller, request, t.backend(), "resource", t.name(), null, uri);
             request.params().put("uri", t.name());
             String backend = t.backend();
-            return forwarder.forward(route, session, caller, backend, request, sink)
+            return grants.require(route.config(), backend, caller, session.clientCapabilities())
+                    .compose(v -> forwarder.forward(route, session, caller, backend, request, sink))
                     .map(r -> McpMethods.RESOURCES_READ.equals(request.method()) ? rewriteContents(route, backend, r) : r);
         });
     }

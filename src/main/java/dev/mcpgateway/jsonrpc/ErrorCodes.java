@@ -20,6 +20,13 @@ public final class ErrorCodes {
     public static final int FORBIDDEN = -32003;
     /** The client cancelled the request (the answer it will ignore). */
     public static final int REQUEST_CANCELLED = -32800;
+    /**
+     * MCP 2025-11-25 URLElicitationRequiredError: the request needs the user to open a URL first (a
+     * {@code user_oauth} backend the caller has not connected); {@code data.elicitations} names it.
+     */
+    public static final int URL_ELICITATION_REQUIRED = -32042;
+    /** The same as {@link #URL_ELICITATION_REQUIRED} for a client that did not declare {@code elicitation.url}. */
+    public static final int USER_CONSENT_REQUIRED = -32013;
     /** MCP: the requested resource does not exist (used by SDKs before 2026-07-28). */
     public static final int RESOURCE_NOT_FOUND = -32002;
 

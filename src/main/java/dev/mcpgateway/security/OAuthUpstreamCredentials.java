@@ -37,6 +37,8 @@ public class OAuthUpstreamCredentials implements UpstreamCredentials {
     private final AuthorizationServers servers;
     private final long marginMillis;
     private final Map<String, Token> tokens = new ConcurrentHashMap<>();
+    @Inject
+    dev.mcpgateway.grants.UserGrants userGrants;
 
     /** A token being fetched or fetched, and until when it may be used. */
     private record Token(Future<String> value, long[] usableUntil) {
@@ -81,6 +83,7 @@ public class OAuthUpstreamCredentials implements UpstreamCredentials {
                     : Future.succeededFuture(principal.token());
             case CLIENT_CREDENTIALS -> clientCredentials(route, backend, auth);
             case TOKEN_EXCHANGE -> exchange(route, backend, auth, principal);
+            case USER_OAUTH -> userGrants.token(route, backend, auth, principal);
         };
         return token.map(t -> {
             if (t != null) {
