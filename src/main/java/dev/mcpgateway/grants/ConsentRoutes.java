@@ -234,25 +234,25 @@ public class ConsentRoutes {
                 return;
             }
             String key = UserGrants.grantKey(route, backend, auth, GrantKeys.digest(principal.name()));
-            grants.load(key).compose(g -> grants.store().remove(key).map(g)).onComplete(ar -> {
-                if (ar.failed()) {
-                    failed(ctx, ar.cause());
-                    return;
-                }
-                Grant g = ar.result();
-                if (g == null) {
-                    json(ctx, 404, error("not_connected", "Not connected to " + backend));
-                    return;
-                }
-                revokeUpstream(auth, g, backend);
-                ctx.response().setStatusCode(204).end();
-            });
+            // Forgotten here first; then, best effort, revoked at the authorization server (RFC 7009).
+            grants.load(key).compose(g -> grants.store().remove(key).map(g))
+                    .compose(g -> g == null ? Future.succeededFuture((Grant) null)
+                            : revokeUpstream(auth, g, backend).map(g))
+                    .onComplete(ar -> {
+                        if (ar.failed()) {
+                            failed(ctx, ar.cause());
+                        } else if (ar.result() == null) {
+                            json(ctx, 404, error("not_connected", "Not connected to " + backend));
+                        } else {
+                            ctx.response().setStatusCode(204).end();
+                        }
+                    });
         });
     }
 
     /** RFC 7009, best effort, when the server publishes a revocation endpoint: the grant is forgotten here anyway. */
-    private void revokeUpstream(UpstreamAuth auth, Grant g, String backend) {
-        grants.servers().endpoints(auth).compose(ep -> {
+    private Future<Void> revokeUpstream(UpstreamAuth auth, Grant g, String backend) {
+        return grants.servers().endpoints(auth).compose(ep -> {
             if (ep.revocation() == null) {
                 return Future.succeededFuture();
             }
@@ -260,8 +260,10 @@ public class ConsentRoutes {
             form.put("token", g.refreshToken() != null ? g.refreshToken() : g.accessToken());
             form.put("token_type_hint", g.refreshToken() != null ? "refresh_token" : "access_token");
             return grants.servers().postForm(ep.revocation(), auth, form).mapEmpty();
-        }).onFailure(t -> LOG.infof("Revoking a grant of backend %s at its authorization server failed: %s", backend,
-                t.getMessage()));
+        }).<Void>mapEmpty().recover(t -> {
+            LOG.infof("Revoking a grant of backend %s at its authorization server failed: %s", backend, t.getMessage());
+            return Future.succeededFuture();
+        });
     }
 
     private interface Then {

@@ -52,19 +52,34 @@ public final class KeycloakServer implements AutoCloseable {
 
     /** Starts Keycloak with the realm, {@code @NAME@} placeholders in it replaced by {@code values}. */
     public static KeycloakServer start(Map<String, String> values) {
+        return start(values, List.of());
+    }
+
+    /**
+     * Starts Keycloak with the {@code mcp} realm and more realms (resource names under
+     * {@code /keycloak/}, e.g. a third-party authorization server's), placeholders replaced in each.
+     */
+    public static KeycloakServer start(Map<String, String> values, List<String> moreRealms) {
         try {
             Path home = install();
             Path data = home.resolve("data");
             deleteTree(data.resolve("h2"));
             Files.createDirectories(data.resolve("import"));
-            String realm;
-            try (InputStream in = KeycloakServer.class.getResourceAsStream("/keycloak/mcp-realm.json")) {
-                realm = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            try (Stream<Path> old = Files.list(data.resolve("import"))) {
+                for (Path p : old.toList()) {
+                    Files.delete(p);
+                }
             }
-            for (Map.Entry<String, String> e : values.entrySet()) {
-                realm = realm.replace("@" + e.getKey() + "@", e.getValue());
+            for (String file : Stream.concat(Stream.of("mcp-realm.json"), moreRealms.stream()).toList()) {
+                String realm;
+                try (InputStream in = KeycloakServer.class.getResourceAsStream("/keycloak/" + file)) {
+                    realm = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                }
+                for (Map.Entry<String, String> e : values.entrySet()) {
+                    realm = realm.replace("@" + e.getKey() + "@", e.getValue());
+                }
+                Files.writeString(data.resolve("import/" + file), realm);
             }
-            Files.writeString(data.resolve("import/mcp-realm.json"), realm);
             int port = NodePeers.freePort();
             int management = NodePeers.freePort();
             Path log = home.resolve("keycloak-" + port + ".log");
@@ -186,7 +201,12 @@ public final class KeycloakServer implements AutoCloseable {
     }
 
     public String issuer() {
-        return "http://127.0.0.1:" + port + "/realms/" + REALM;
+        return issuer(REALM);
+    }
+
+    /** The issuer of another imported realm. */
+    public String issuer(String realm) {
+        return "http://127.0.0.1:" + port + "/realms/" + realm;
     }
 
     public String tokenEndpoint() {
