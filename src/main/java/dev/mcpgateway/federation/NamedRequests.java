@@ -64,8 +64,8 @@ class NamedRequests {
             authorize(route, caller, request, t.backend(), "tool", t.name(), request.params().get("arguments"), name);
             request.params().put("name", upstreamName);
             // A user_oauth backend the caller has not connected: a consent link, before any cache or upstream.
-            return grants.require(route.config(), t.backend(), caller, session.clientCapabilities())
-                    .compose(v -> results.call(route, session, caller, t.backend(), upstreamName, request, sink,
+            return grants.guard(route.config(), t.backend(), caller, session.clientCapabilities(),
+                    () -> results.call(route, session, caller, t.backend(), upstreamName, request, sink,
                             s -> tasks.callTool(route, session, caller, t.backend(), request, s)
                                     .map(r -> prefixTaskId(t.backend(), r))));
         });
@@ -80,8 +80,8 @@ class NamedRequests {
             }
             authorize(route, caller, request, t.backend(), "prompt", t.name(), request.params().get("arguments"), name);
             request.params().put("name", t.name());
-            return grants.require(route.config(), t.backend(), caller, session.clientCapabilities())
-                    .compose(v -> forwarder.forward(route, session, caller, t.backend(), request, sink));
+            return grants.guard(route.config(), t.backend(), caller, session.clientCapabilities(),
+                    () -> forwarder.forward(route, session, caller, t.backend(), request, sink));
         });
     }
 
@@ -96,8 +96,8 @@ class NamedRequests {
             authorize(route, caller, request, t.backend(), "resource", t.name(), null, uri);
             request.params().put("uri", t.name());
             String backend = t.backend();
-            return grants.require(route.config(), backend, caller, session.clientCapabilities())
-                    .compose(v -> forwarder.forward(route, session, caller, backend, request, sink))
+            return grants.guard(route.config(), backend, caller, session.clientCapabilities(),
+                    () -> forwarder.forward(route, session, caller, backend, request, sink))
                     .map(r -> McpMethods.RESOURCES_READ.equals(request.method()) ? rewriteContents(route, backend, r) : r);
         });
     }

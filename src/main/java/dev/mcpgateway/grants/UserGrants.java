@@ -3,6 +3,7 @@ package dev.mcpgateway.grants;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -117,6 +118,18 @@ public class UserGrants {
         }
         return current(route, backend, auth, caller.principal()).compose(g -> g != null ? ALLOWED
                 : Future.failedFuture(consentRequired(route, backend, caller, clientCapabilities)));
+    }
+
+    /**
+     * {@code next} when the caller may call {@code backend} now (see {@link #require}); otherwise the
+     * consent error, and {@code next} is never run. A backend without {@code user_oauth} costs one map lookup.
+     */
+    public <T> Future<T> guard(RouteConfig route, String backend, Caller caller, JsonNode clientCapabilities,
+            Supplier<Future<T>> next) {
+        if (userOAuth(route, backend) == null) {
+            return next.get();
+        }
+        return require(route, backend, caller, clientCapabilities).compose(v -> next.get());
     }
 
     private JsonRpcException consentRequired(RouteConfig route, String backend, Caller caller, JsonNode clientCapabilities) {
