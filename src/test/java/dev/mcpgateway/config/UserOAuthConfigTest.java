@@ -67,7 +67,7 @@ class UserOAuthConfigTest {
     void anMcpRouteBackendWithAnOAuthClient() throws Exception {
         String spec = McpRouteParserTest.localRef(", securityPolicy: {oauthClient: {issuer: 'https://as.example.com',"
                 + " clientId: gw, clientSecretRef: {name: gh-client}, scopes: [repo]}}")
-                + "securityPolicy: {apiKeyAuth: {credentialRefs: [{name: clients}]}}\n";
+                + "securityPolicy: {apiKeyAuth: {credentialRefs: [{name: clients}], extractFrom: [{headers: [X-API-Key]}]}}\n";
         String secrets = """
                 ---
                 apiVersion: v1
