@@ -49,11 +49,28 @@ class NamedRequests {
     TaskBridge tasks;
     @Inject
     UserGrants grants;
+    @Inject
+    SessionOpener opener;
 
     Future<JsonRpcResponse> callTool(Route route, GatewaySession session, Caller caller, JsonRpcRequest request,
             ClientSink sink) {
         String name = requireText(request, "name");
         return catalog.resolveName(route, session, caller, name, Catalog.Kind.TOOLS).compose(t -> {
+            Names.Qualified unopened = t == null ? unopenedUserOAuth(route, session, name) : null;
+            if (unopened != null) {
+                // The session could not open this user_oauth backend without the caller's grant: consent
+                // first (for a tool the caller may call at all); with a grant, open it now and call again.
+                if (!route.config().backend(unopened.backend()).tools().allows(unopened.name())) {
+                    throw new JsonRpcException(ErrorCodes.INVALID_PARAMS, "Unknown tool: " + name);
+                }
+                authorize(route, caller, request, unopened.backend(), "tool", unopened.name(),
+                        request.params().get("arguments"), name);
+                return grants.require(route.config(), unopened.backend(), caller, session.clientCapabilities())
+                        .compose(v -> opener.withCurrentBackends(route, session, caller.principal()))
+                        .compose(grown -> grown.upstream(unopened.backend()) == null
+                                ? Future.failedFuture(new JsonRpcException(ErrorCodes.INVALID_PARAMS, "Unknown tool: " + name))
+                                : callTool(route, grown, caller, request, sink));
+            }
             BackendConfig backend = t == null ? null : route.config().backend(t.backend());
             // The upstream's name of the tool clients call by this one (null: renamed away by an override).
             String upstreamName = backend == null ? null : backend.toolOverrides().upstreamName(t.name());
@@ -164,6 +181,13 @@ class NamedRequests {
         return Future.join(sent)
                 .transform(ignored -> store.replace(session.withLogLevel(level)))
                 .map(v -> JsonRpcResponse.result(request.id(), JSON.objectNode()));
+    }
+
+    /** The prefixed name of a {@code user_oauth} backend of the route that the session has not opened, or null. */
+    private static Names.Qualified unopenedUserOAuth(Route route, GatewaySession session, String name) {
+        Names.Qualified q = route.config().prefixed() ? Names.splitName(name) : null;
+        return q == null || session.upstream(q.backend()) != null || route.client(q.backend()) == null
+                || UserGrants.userOAuth(route.config(), q.backend()) == null ? null : q;
     }
 
     /** Refuses a call an authorization rule denies: 403 step-up when a scope would allow it. */

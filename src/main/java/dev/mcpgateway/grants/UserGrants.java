@@ -91,7 +91,7 @@ public class UserGrants {
     }
 
     /** The {@code user_oauth} client of a backend of the route, or null. */
-    static UpstreamAuth userOAuth(RouteConfig route, String backend) {
+    public static UpstreamAuth userOAuth(RouteConfig route, String backend) {
         UpstreamAuth a = route.security().upstreams().get(backend);
         return a != null && a.kind() == UpstreamAuth.Kind.USER_OAUTH ? a : null;
     }

@@ -98,8 +98,9 @@ class UserOAuthKeycloakTest {
 
         JsonNode list = connections(UserOAuthGateway.ALICE_KEY, "GET", "");
         assertThat(list.path("route").asText()).isEqualTo("default");
-        assertThat(list.path("connections").get(0).path("backend").asText()).isEqualTo("secure");
-        assertThat(list.path("connections").get(0).path("connected").asBoolean()).isTrue();
+        assertThat(list.path("connections").findValuesAsText("backend")).containsExactlyInAnyOrder("secure", "pub");
+        assertThat(connections(UserOAuthGateway.ALICE_KEY, "GET", "/secure").path("connected").asBoolean()).isTrue();
+        assertThat(connections(UserOAuthGateway.ALICE_KEY, "GET", "/pub").path("connected").asBoolean()).isFalse();
     }
 
     @Test
@@ -189,6 +190,24 @@ class UserOAuthKeycloakTest {
         JsonNode error = rpc(UserOAuthGateway.ALICE_KEY, alice, "tools/call", "{\"name\":\"secure__whoami\"}").path("error");
         assertThat(error.path("code").asInt()).as(error.toString()).isEqualTo(-32042);
         assertThat(connections(UserOAuthGateway.ALICE_KEY, "GET", "/secure").path("connected").asBoolean()).isFalse();
+    }
+
+    @Test
+    @Order(7)
+    void aBackendTheGatewayCannotListAloneAsksForConsentOnTheCallAndOpensAfterIt() throws Exception {
+        // "pub" uses a public client: the gateway has no token of its own there, so a session without
+        // a grant cannot open it, and does not list its tools.
+        String bob = initialize(UserOAuthGateway.BOB_KEY, URL_CAPS);
+        assertThat(rpc(UserOAuthGateway.BOB_KEY, bob, "tools/list", "{}").findValuesAsText("name"))
+                .doesNotContain("pub__whoami");
+        JsonNode error = rpc(UserOAuthGateway.BOB_KEY, bob, "tools/call", "{\"name\":\"pub__whoami\"}").path("error");
+        assertThat(error.path("code").asInt()).as(error.toString()).isEqualTo(-32042);
+        HttpResponse<String> page = BOB_BROWSER.open(error.path("data").path("elicitations").get(0).path("url").asText());
+        assertThat(page.statusCode()).as(BOB_BROWSER.visited + page.body()).isEqualTo(200);
+        assertThat(BOB_BROWSER.visited).anyMatch(v -> v.contains("client_id=mcp-gateway-public"));
+        assertThat(text(rpc(UserOAuthGateway.BOB_KEY, bob, "tools/call", "{\"name\":\"pub__whoami\"}")))
+                .startsWith("user=bob ");
+        assertThat(rpc(UserOAuthGateway.BOB_KEY, bob, "tools/list", "{}").findValuesAsText("name")).contains("pub__whoami");
     }
 
     private static void logoutAtKeycloak(String user) throws Exception {

@@ -14,7 +14,8 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 /**
  * The gateway with a {@code user_oauth} backend: a real Keycloak whose realm {@code thirdparty} acts
  * as the backend's own authorization server (short access tokens), a {@link SubjectUpstream} that
- * accepts only that realm's tokens, and a plain backend that records what it receives. Callers
+ * accepts only that realm's tokens (as {@code secure}, and as {@code pub} through a public client
+ * that gets no token of its own), and a plain backend that records what it receives. Callers
  * authenticate to the gateway with API keys (clients {@code alice}, {@code bob} and {@code carol}).
  */
 public class UserOAuthGateway implements QuarkusTestResourceLifecycleManager {
@@ -56,9 +57,11 @@ public class UserOAuthGateway implements QuarkusTestResourceLifecycleManager {
                     "secure": {"url": "%s", "auth": {"type": "user_oauth", "issuer": "%s",
                                "clientId": "mcp-gateway-connector", "clientSecret": "connector-secret",
                                "scopes": ["openid", "profile"]}},
+                    "pub": {"url": "%s", "auth": {"type": "user_oauth", "issuer": "%s", "clientId": "mcp-gateway-public"}},
                     "plain": {"url": "%s"}
                   }
-                }""".formatted(ALICE_KEY, BOB_KEY, CAROL_KEY, upstream.url(), keycloak.issuer(REALM), plain.url("/plain"));
+                }""".formatted(ALICE_KEY, BOB_KEY, CAROL_KEY, upstream.url(), keycloak.issuer(REALM), upstream.url(),
+                keycloak.issuer(REALM), plain.url("/plain"));
         try {
             config = Files.createTempFile("user-oauth-", ".json");
             Files.writeString(config, json);
