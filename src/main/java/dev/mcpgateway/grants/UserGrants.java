@@ -213,7 +213,9 @@ public class UserGrants {
             LOG.debugf("Refreshed a grant for backend %s", backend);
             return save(key, fresh).map(fresh);
         }, t -> {
-            if (t instanceof AuthServerClient.OAuthError) {
+            // RFC 6749 5.2: invalid_grant is the grant itself refused; invalid_client and the like are the
+            // gateway's configuration, which must not cost every caller their grant.
+            if (t instanceof AuthServerClient.OAuthError e && "invalid_grant".equals(e.error)) {
                 // The server will not renew it (revoked, expired, user gone): consent is asked again.
                 LOG.infof("The authorization server of backend %s refused a refresh (%s); consent will be asked again",
                         backend, t.getMessage());
