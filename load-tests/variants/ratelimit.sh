@@ -1,0 +1,7 @@
+# One rate-limit rule on the measured tool, far above any load this harness makes: what deciding costs.
+# (match.tools names the tool as the backend lists it: echo, not json__echo.)
+VARIANT_DESCRIPTION="one rate-limit rule on echo: 1,000,000,000 calls per minute per principal (never reached)"
+variant_config() {
+    config_merge "$1" --top '{"rateLimits": [{"name": "bench", "match": {"tools": ["echo"]},
+        "limit": {"requests": 1000000000, "period": "1m"}, "key": "principal"}]}'
+}
