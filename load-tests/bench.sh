@@ -97,7 +97,7 @@ done
 # ---- variants: one more replica each, with a changed configuration or environment (load-tests/variants/*.sh) ----
 # A variant file is sourced (bash) with these settings reset first; it may set them and define the hooks.
 load_variant() { # $1 name: reset the settings and hooks, source variants/NAME.sh; sets V and VDIR
-    unset -f variant_setup variant_config variant_teardown
+    unset -f variant_setup variant_config variant_check variant_teardown
     VARIANT_DESCRIPTION="" VARIANT_BASELINE=gateway VARIANT_API_KEYS=0 VARIANT_CONSENT=0
     VARIANT_ENV=() VARIANT_JAVA_OPTS=() VARIANT_PROCS=()
     V="$1"
@@ -695,6 +695,19 @@ if [[ "$FAILOVER" == 1 ]]; then
         done
     done
 fi
+
+# ---- variants: was the feature on? (a replica that ignored its configuration measures nothing new) ----------
+for v in "${VLIST[@]}"; do
+    load_variant "$v"
+    declare -F variant_check >/dev/null || continue
+    if variant_check "http://127.0.0.1:${GW_PORT[gateway-$v]}" >>"$RAW/variant-$v.log" 2>&1; then
+        echo ok >"$RAW/variant-$v.check"
+    else
+        echo failed >"$RAW/variant-$v.check"
+        log "warning: variant $v: its check failed, the feature may not have been on (see $RAW/variant-$v.log)"
+        FAILED=1
+    fi
+done
 
 BUSY_END="$(cpu_busy_pct 2>/dev/null || echo -1)"
 

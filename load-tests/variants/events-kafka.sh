@@ -21,6 +21,13 @@ variant_setup() {
         "KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:$KAFKA_PORT")
 }
 
+variant_check() { # the broker holds events: a topic other than Kafka's own has data on disk
+    local found
+    found="$(find "$VDIR/kafka/bench/data" -mindepth 2 -name '*.log' -size +0 2>/dev/null | grep -v '/__' || true)"
+    echo "topic data on the broker: ${found:-(none)}"
+    [[ -n "$found" ]]
+}
+
 variant_teardown() {
     [[ -d "$VDIR/kafka" ]] || return 0
     cp "$VDIR/kafka/bench.log" "$RAW/kafka.log" 2>/dev/null || true

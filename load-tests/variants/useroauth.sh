@@ -29,7 +29,9 @@ variant_config() {
         \"clientId\": \"mcp-gateway-bench\", \"clientSecret\": \"bench-client-secret\", \"scopes\": [\"read\"]}}"
 }
 
-variant_teardown() {
-    [[ -n "${AS_URL:-}" ]] && curl -s -m 2 "$AS_URL/stats" && echo
-    return 0
+variant_check() { # the gateway took codes and tokens from the authorization server (one grant per principal and backend)
+    local stats
+    stats="$(curl -s -m 5 "$AS_URL/stats")"
+    echo "authorization server: $stats"
+    [[ "$stats" == *'"tokens:authorization_code"'* ]]
 }

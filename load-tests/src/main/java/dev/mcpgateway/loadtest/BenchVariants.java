@@ -31,7 +31,7 @@ import java.util.Map;
 final class BenchVariants {
 
     /** One variant as bench.sh described it. */
-    record Variant(String name, String baseline, String description, List<String> peers) {
+    record Variant(String name, String baseline, String description, List<String> peers, String check) {
         String target() {
             return "gateway-" + name;
         }
@@ -47,7 +47,9 @@ final class BenchVariants {
             String[] p = line.split("\t", -1);
             if (p.length < 3 || p[0].equals("variant") || p[0].isBlank()) continue;
             List<String> peers = p.length > 3 && !p[3].isBlank() ? Arrays.asList(p[3].split(",")) : List.of();
-            out.add(new Variant(p[0], p[1], p[2], peers));
+            Path check = raw.resolve("variant-" + p[0] + ".check");
+            String result = Files.exists(check) ? Files.readString(check).strip() : "";
+            out.add(new Variant(p[0], p[1], p[2], peers, result));
         }
         return out;
     }
@@ -77,12 +79,18 @@ final class BenchVariants {
                 .append("call minus its baseline's, **Δ p50** its p50 minus the baseline's (at 1 connection: the added ")
                 .append("time per call; at more connections queueing adds to it). Peers (an authorization server, a ")
                 .append("Kafka broker) are counted apart, as *peers µs/call*. The baseline's own row is in each table.\n\n");
-        md.append("| Variant | Compared with | What changes |\n|---|---|---|\n");
+        md.append("| Variant | Compared with | What changes | Feature on? |\n|---|---|---|---|\n");
         for (Variant v : variants) {
             md.append("| ").append(v.name()).append(" | ").append(shortName(v.baseline())).append(" | ")
-                    .append(v.description().replace("|", "\\|")).append(" |\n");
+                    .append(v.description().replace("|", "\\|")).append(" | ").append(switch (v.check()) {
+                        case "ok" -> "checked";
+                        case "" -> "not checked";
+                        default -> "**check failed**: the replica may have ignored it";
+                    }).append(" |\n");
         }
-        md.append('\n');
+        md.append("\n*Feature on?*: the variant's own check after the measurements (`variant_check`: e.g. a call ")
+                .append("without a key refused, the rule's meter counting, tokens issued); its output is in ")
+                .append("`results/raw-bench/variant-NAME.log`.\n\n");
 
         md.append("**Summary**: Δ CPU per call of the replica (µs) / Δ p50 (ms) over the baseline:\n\n");
         md.append("| Variant | Upstream");
