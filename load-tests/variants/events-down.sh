@@ -9,3 +9,11 @@ variant_setup() {
         "MCP_GATEWAY_EVENTS_KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:$PORT"
         "KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:$PORT")
 }
+
+variant_check() { # $1 the replica's base URL: the sink was kafka and delivered nothing (events dropped or waiting)
+    local health
+    curl -s -m 5 "$1/q/metrics" | grep '^mcp_gateway_eventstream_' || true
+    health="$(curl -s -m 5 "$1/q/health/ready" | tr -d ' \n')"
+    echo "readiness: $health"
+    [[ "$health" == *'"sink":"kafka"'* && "$health" =~ \"state\":\"(waiting|full|failing|not-connected)\" ]]
+}

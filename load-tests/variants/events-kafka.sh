@@ -21,11 +21,13 @@ variant_setup() {
         "KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:$KAFKA_PORT")
 }
 
-variant_check() { # the broker holds events: a topic other than Kafka's own has data on disk
-    local found
+variant_check() { # $1 the replica's base URL: the broker acknowledged events, and holds them on disk
+    local found published
+    curl -s -m 5 "$1/q/metrics" | grep '^mcp_gateway_eventstream_' || true
+    published="$(curl -s -m 5 "$1/q/metrics" | awk '/^mcp_gateway_eventstream_published_total/ {s += $NF} END {print s + 0}')"
     found="$(find "$VDIR/kafka/bench/data" -mindepth 2 -name '*.log' -size +0 2>/dev/null | grep -v '/__' || true)"
     echo "topic data on the broker: ${found:-(none)}"
-    [[ -n "$found" ]]
+    [[ -n "$found" ]] && awk "BEGIN {exit !($published > 0)}"
 }
 
 variant_teardown() {

@@ -38,8 +38,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *       {@code redirect_uri?code=...&state=...&iss=...}. Without a {@code redirect_uri} or with another
  *       {@code response_type}: 400.</li>
  *   <li>{@code POST /token}: {@code authorization_code} (single-use code, the same {@code redirect_uri}, PKCE
- *       S256 or plain verified when a challenge was sent) and {@code refresh_token} grants; client authentication
- *       by HTTP Basic or form fields, checked only when {@code --client-id}/{@code --client-secret} are given.</li>
+ *       S256 or plain verified when a challenge was sent), {@code refresh_token} and {@code client_credentials}
+ *       (the client's own token, no refresh token) grants; client authentication by HTTP Basic or form fields,
+ *       checked only when {@code --client-id}/{@code --client-secret} are given.</li>
  *   <li>{@code GET /stats}: requests per endpoint and tokens issued, as JSON.</li>
  * </ul>
  *
@@ -118,7 +119,7 @@ public final class OAuthServer {
         m.put("authorization_endpoint", issuer + "/authorize");
         m.put("token_endpoint", issuer + "/token");
         m.putArray("response_types_supported").add("code");
-        m.putArray("grant_types_supported").add("authorization_code").add("refresh_token");
+        m.putArray("grant_types_supported").add("authorization_code").add("refresh_token").add("client_credentials");
         m.putArray("code_challenge_methods_supported").add("S256").add("plain");
         m.putArray("token_endpoint_auth_methods_supported").add("client_secret_basic").add("client_secret_post")
                 .add("none");
@@ -187,19 +188,22 @@ public final class OAuthServer {
                     return;
                 }
             }
+            case "client_credentials" -> scope = f.getOrDefault("scope", "");
             default -> {
-                error(ex, 400, "unsupported_grant_type", "authorization_code or refresh_token");
+                error(ex, 400, "unsupported_grant_type", "authorization_code, refresh_token or client_credentials");
                 return;
             }
         }
-        String refresh = random();
-        refreshTokens.put(refresh, scope);
         counts.computeIfAbsent("tokens:" + grantType, k -> new AtomicLong()).incrementAndGet();
         ObjectNode t = MAPPER.createObjectNode();
         t.put("access_token", random());
         t.put("token_type", "Bearer");
         t.put("expires_in", expiresIn);
-        t.put("refresh_token", refresh);
+        if (!grantType.equals("client_credentials")) {
+            String refresh = random();
+            refreshTokens.put(refresh, scope);
+            t.put("refresh_token", refresh);
+        }
         if (!scope.isEmpty()) t.put("scope", scope);
         ex.getResponseHeaders().set("Cache-Control", "no-store");
         json(ex, 200, t);
