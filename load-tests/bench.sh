@@ -410,7 +410,7 @@ api_key_patch() {
     for ((i = 0; i < N_KEYS; i++)); do k="$k$sep\"c$i\":\"${KEY_TEMPLATE//\{i\}/$i}\""; sep=","; done
     printf '%s}}}}' "$k"
 }
-declare -A V_KEYS V_CONSENT V_BASE V_DESC
+declare -A V_KEYS V_CONSENT # by target gateway-NAME: the generator sends API keys / gives consent
 VARIANT_PROC_LIST=() # name=pid of the variants' peers, for CPU accounting
 printf 'variant\tbaseline\tdescription\tpeers\n' >"$RAW/variants.tsv"
 for v in "${VLIST[@]}"; do
@@ -430,8 +430,6 @@ for v in "${VLIST[@]}"; do
         variant_config "$VDIR/mcp-servers.json" >>"$RAW/variant-$v.log" 2>&1 || { tail -n 30 "$RAW/variant-$v.log" >&2; die "variant $v: its configuration step failed (see $RAW/variant-$v.log)"; }
     fi
     [[ "$VARIANT_CONSENT" == 1 ]] && V_CONSENT[gateway-$v]=1
-    V_BASE[gateway-$v]="$VARIANT_BASELINE"
-    V_DESC[gateway-$v]="$VARIANT_DESCRIPTION"
     cp "$VDIR/mcp-servers.json" "$RAW/mcp-servers-$v.json"
     printf '%s\n' "${VARIANT_ENV[@]}" "${VARIANT_JAVA_OPTS[@]}" >"$RAW/variant-$v.settings"
     peers=""
