@@ -14,6 +14,10 @@
 #                           same file with MODE=modern on @modelcontextprotocol/server 2.4.0 (revision 2026-07-28,
 #                           no session, _meta + Mcp-Method/Mcp-Name on every request)
 #   TARGETS="direct haproxy gateway cluster"   (+ gateway-before when GATEWAY_BASELINE_APP is set)
+#   VARIANTS=               gateway variants, each one more replica measured as target gateway-NAME, e.g.
+#                           "apikey ratelimit useroauth events-kafka events-down": files load-tests/variants/NAME.sh
+#                           (changed mcp-servers.json and/or environment, peers); a variant's baseline variant
+#                           (useroauth: apikey) is added when missing. VARIANTS_DIR=load-tests/variants
 #   CONNECTIONS="1 8 32" *  concurrent connections = sessions, open for the whole measurement
 #   WARMUP=3s DURATION=8s * ROUNDS=2 *   per measurement; the order of the targets alternates between rounds
 #   PREWARM=10s *           unrecorded load on every gateway target and upstream before the first round (0 = none)
@@ -49,6 +53,8 @@ fi
 UPSTREAMS="${UPSTREAMS:-json sse modern}"
 GATEWAY_BASELINE_APP="${GATEWAY_BASELINE_APP:-}"
 TARGETS="${TARGETS:-direct haproxy gateway${GATEWAY_BASELINE_APP:+ gateway-before} cluster}"
+VARIANTS="${VARIANTS:-}"
+VARIANTS_DIR="${VARIANTS_DIR:-$HERE/variants}"
 CONNECTIONS="${CONNECTIONS:-$q_conn}"
 WARMUP="${WARMUP:-$q_warm}"
 DURATION="${DURATION:-$q_dur}"
@@ -88,6 +94,40 @@ done
 for u in $UPSTREAMS; do
     case "$u" in json | sse | modern) ;; *) die "unknown upstream '$u' (json sse modern)" ;; esac
 done
+# ---- variants: one more replica each, with a changed configuration or environment (load-tests/variants/*.sh) ----
+# A variant file is sourced (bash) with these settings reset first; it may set them and define the hooks.
+load_variant() { # $1 name: reset the settings and hooks, source variants/NAME.sh; sets V and VDIR
+    unset -f variant_setup variant_config variant_check variant_teardown
+    VARIANT_DESCRIPTION="" VARIANT_BASELINE=gateway VARIANT_API_KEYS=0 VARIANT_CONSENT=0
+    VARIANT_ENV=() VARIANT_JAVA_OPTS=() VARIANT_PROCS=()
+    V="$1"
+    VDIR="${WORK:-/nonexistent}/variant-$1"
+    # shellcheck disable=SC1090
+    . "$VARIANTS_DIR/$1.sh"
+}
+variant_baseline() { ( load_variant "$1" >/dev/null 2>&1; printf '%s' "$VARIANT_BASELINE" ); }
+declare -a VLIST=()
+add_variant() { # $1 name, $2 who asked; the baseline variant first
+    local v="$1" b
+    [[ " ${VLIST[*]} " == *" $v "* ]] && return 0
+    [[ "$v" =~ ^[a-z0-9][a-z0-9-]*$ ]] || die "variant name '$v': lower-case letters, digits and '-'"
+    [[ -f "$VARIANTS_DIR/$v.sh" ]] || die "no variant '$v' ($VARIANTS_DIR/$v.sh; there: $(cd "$VARIANTS_DIR" 2>/dev/null && ls -- *.sh 2>/dev/null | sed 's/\.sh$//' | tr '\n' ' '))"
+    bash -n "$VARIANTS_DIR/$v.sh" || die "$VARIANTS_DIR/$v.sh has a syntax error"
+    b="$(variant_baseline "$v")"
+    case "$b" in
+        gateway) has_target gateway || log "warning: variant $v is compared with target gateway, which TARGETS leaves out" ;;
+        gateway-*) [[ "${b#gateway-}" != "$v" ]] || die "variant $v names itself as its baseline"
+            [[ " ${VLIST[*]} " == *" ${b#gateway-} "* ]] || log "variant $v is compared with variant ${b#gateway-}: adding it"
+            add_variant "${b#gateway-}" "$v" ;;
+        *) die "variant $v: VARIANT_BASELINE must be gateway or gateway-<variant>, not '$b'" ;;
+    esac
+    VLIST+=("$v")
+}
+for v in $VARIANTS; do add_variant "$v" VARIANTS; done
+VARIANT_TARGETS=""
+for v in "${VLIST[@]}"; do VARIANT_TARGETS="$VARIANT_TARGETS gateway-$v"; done
+ALL_TARGETS="$TARGETS$VARIANT_TARGETS"
+
 NEED_CLUSTER=0
 if has_target cluster || [[ "$FAILOVER" == 1 ]]; then NEED_CLUSTER=1; fi
 
@@ -96,9 +136,14 @@ PIDS=()
 ISPN_NODES=()
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/mcp-bench.XXXXXX")"
 export ISPN_WORK="$WORK/infinispan"
+STARTED_VARIANTS=()
 cleanup() {
     local rc=$?
-    local pid n
+    local pid n v
+    for v in "${STARTED_VARIANTS[@]}"; do # their tear-down first (a broker stopped by its own script)
+        load_variant "$v" >/dev/null 2>&1 || continue
+        if declare -F variant_teardown >/dev/null; then variant_teardown >>"$RAW/variant-$v.log" 2>&1 || true; fi
+    done
     for pid in "${PIDS[@]}"; do
         kill "$pid" 2>/dev/null || true
     done
@@ -310,21 +355,22 @@ FIRST_TOOL="${CFG_UPSTREAMS[0]}__echo"
 
 INIT='{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"bench.sh","version":"0"}}}'
 MCP_HDRS=(-H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream')
-gateway_ready() { # $1 url [$2 tool] -> 0 when initialize answers 200 and tools/list shows the tool
-    local h sid body tool="${2:-$FIRST_TOOL}"
+gateway_ready() { # $1 url [$2 tool] [$3 API key] -> 0 when initialize answers 200 and tools/list shows the tool
+    local h sid body tool="${2:-$FIRST_TOOL}" key=()
+    [[ -n "${3:-}" ]] && key=(-H "X-API-Key: $3")
     h="$WORK/init.$$.headers"
-    [[ "$(curl -s -o /dev/null -D "$h" -w '%{http_code}' -m 3 -X POST "${MCP_HDRS[@]}" -d "$INIT" "$1" || true)" == 200 ]] || return 1
+    [[ "$(curl -s -o /dev/null -D "$h" -w '%{http_code}' -m 3 -X POST "${MCP_HDRS[@]}" "${key[@]}" -d "$INIT" "$1" || true)" == 200 ]] || return 1
     sid="$(awk 'tolower($1)=="mcp-session-id:" {print $2}' "$h" | tr -d '\r')"
     [[ -n "$sid" ]] || return 1
-    body="$(curl -s -m 5 -X POST "${MCP_HDRS[@]}" -H "Mcp-Session-Id: $sid" -H 'MCP-Protocol-Version: 2025-11-25' \
+    body="$(curl -s -m 5 -X POST "${MCP_HDRS[@]}" "${key[@]}" -H "Mcp-Session-Id: $sid" -H 'MCP-Protocol-Version: 2025-11-25' \
         -d '{"jsonrpc":"2.0","id":2,"method":"tools/list"}' "$1" || true)"
-    curl -s -o /dev/null -m 5 -X DELETE -H "Mcp-Session-Id: $sid" "$1" || true
+    curl -s -o /dev/null -m 5 -X DELETE "${key[@]}" -H "Mcp-Session-Id: $sid" "$1" || true
     grep -q "\"$tool\"" <<<"$body"
 }
-wait_ready() { # $1 pid $2 url $3 log $4 what [$5 tool]
+wait_ready() { # $1 pid $2 url $3 log $4 what [$5 tool] [$6 API key]
     for _ in $(seq 1 900); do
         kill -0 "$1" 2>/dev/null || { tail -n 40 "$3" >&2; die "$4 exited during start-up (see $3)"; }
-        gateway_ready "$2" "${5:-}" && return 0
+        gateway_ready "$2" "${5:-}" "${6:-}" && return 0
         sleep 0.1
     done
     tail -n 40 "$3" >&2
@@ -333,10 +379,12 @@ wait_ready() { # $1 pid $2 url $3 log $4 what [$5 tool]
 
 # ---- gateway replicas ----------------------------------------------------------------------------------------
 declare -A GW_PID GW_PORT
+GW_ENV=()   # extra KEY=VALUE environment and JVM options of the next start_gateway (a variant's)
+GW_JOPTS=()
 start_gateway() { # $1 name, $2 jar, $3 config; the caller's environment (store ...) applies. A restart keeps the port.
     if [[ -z "${GW_PORT[$1]:-}" ]]; then free_port; GW_PORT[$1]="$PORT"; fi
-    MCP_GATEWAY_REPLICA_NAME="$1" "$JAVA" "${GJ[@]}" -jar "$2" run --mcp-config "$3" --port "${GW_PORT[$1]}" \
-        --host 127.0.0.1 >>"$RAW/$1.log" 2>&1 &
+    MCP_GATEWAY_REPLICA_NAME="$1" env "${GW_ENV[@]}" "$JAVA" "${GJ[@]}" "${GW_JOPTS[@]}" -jar "$2" run \
+        --mcp-config "$3" --port "${GW_PORT[$1]}" --host 127.0.0.1 >>"$RAW/$1.log" 2>&1 &
     GW_PID[$1]=$!
     PIDS+=("$!")
 }
@@ -347,6 +395,55 @@ fi
 if has_target gateway-before; then
     MCP_GATEWAY_STORE=memory start_gateway gateway-before "$WORK/gateway-before/quarkus-run.jar" "$CFG"
 fi
+
+# Variants: API keys c0..cN-1 (the generator's connection i sends key i: one principal per connection)
+KEY_TEMPLATE='bench-client-key-{i}'
+N_KEYS=8 # the pre-warm's connections
+for c in $CONNECTIONS; do (( c > N_KEYS )) && N_KEYS=$c; done
+config_merge() { # $1 mcp-servers.json, then --top JSON / --backend JSON merge patches (RFC 7386), applied in place
+    local f="$1"
+    shift
+    "$JAVA" "${HJ[@]}" -jar "$JAR" config-merge --in "$f" "$@"
+}
+api_key_patch() {
+    local i sep="" k='{"auth":{"apiKeys":{"keys":{'
+    for ((i = 0; i < N_KEYS; i++)); do k="$k$sep\"c$i\":\"${KEY_TEMPLATE//\{i\}/$i}\""; sep=","; done
+    printf '%s}}}}' "$k"
+}
+declare -A V_KEYS V_CONSENT # by target gateway-NAME: the generator sends API keys / gives consent
+VARIANT_PROC_LIST=() # name=pid of the variants' peers, for CPU accounting
+printf 'variant\tbaseline\tdescription\tpeers\n' >"$RAW/variants.tsv"
+for v in "${VLIST[@]}"; do
+    load_variant "$v"
+    mkdir -p "$VDIR"
+    STARTED_VARIANTS+=("$v")
+    log "variant $v: ${VARIANT_DESCRIPTION:-(no description)}"
+    if declare -F variant_setup >/dev/null; then
+        variant_setup >>"$RAW/variant-$v.log" 2>&1 || { tail -n 30 "$RAW/variant-$v.log" >&2; die "variant $v: set-up failed (see $RAW/variant-$v.log)"; }
+    fi
+    cp "$CFG" "$VDIR/mcp-servers.json"
+    if [[ "$VARIANT_API_KEYS" == 1 ]]; then
+        config_merge "$VDIR/mcp-servers.json" --top "$(api_key_patch)" || die "variant $v: API keys not merged"
+        V_KEYS[gateway-$v]=1
+    fi
+    if declare -F variant_config >/dev/null; then
+        variant_config "$VDIR/mcp-servers.json" >>"$RAW/variant-$v.log" 2>&1 || { tail -n 30 "$RAW/variant-$v.log" >&2; die "variant $v: its configuration step failed (see $RAW/variant-$v.log)"; }
+    fi
+    [[ "$VARIANT_CONSENT" == 1 ]] && V_CONSENT[gateway-$v]=1
+    cp "$VDIR/mcp-servers.json" "$RAW/mcp-servers-$v.json"
+    printf '%s\n' "${VARIANT_ENV[@]}" "${VARIANT_JAVA_OPTS[@]}" >"$RAW/variant-$v.settings"
+    peers=""
+    for p in "${VARIANT_PROCS[@]}"; do
+        VARIANT_PROC_LIST+=("$v.${p%%=*}=${p#*=}")
+        peers="$peers${peers:+,}$v.${p%%=*}"
+    done
+    printf '%s\t%s\t%s\t%s\n' "$v" "$VARIANT_BASELINE" "$VARIANT_DESCRIPTION" "$peers" >>"$RAW/variants.tsv"
+    GW_ENV=("${VARIANT_ENV[@]}")
+    GW_JOPTS=("${VARIANT_JAVA_OPTS[@]}")
+    MCP_GATEWAY_STORE=memory start_gateway "gateway-$v" "$GATEWAY_JAR" "$VDIR/mcp-servers.json"
+    GW_ENV=()
+    GW_JOPTS=()
+done
 
 NAMES=()
 if (( NEED_CLUSTER )); then
@@ -366,9 +463,11 @@ if (( NEED_CLUSTER )); then
         start_replica "r$n"
     done
 fi
-for g in gateway gateway-before "${NAMES[@]}"; do
+for g in gateway gateway-before $VARIANT_TARGETS "${NAMES[@]}"; do
     [[ -n "${GW_PID[$g]:-}" ]] || continue
-    wait_ready "${GW_PID[$g]}" "$(gw_url "$g")" "$RAW/$g.log" "$g"
+    key=""
+    [[ -n "${V_KEYS[$g]:-}" ]] && key="${KEY_TEMPLATE//\{i\}/0}"
+    wait_ready "${GW_PID[$g]}" "$(gw_url "$g")" "$RAW/$g.log" "$g" "" "$key"
     log "$g (pid ${GW_PID[$g]}) ready on $(gw_url "$g")"
 done
 
@@ -452,15 +551,19 @@ url_of() { # $1 target $2 upstream
 }
 tool_of() { [[ "$1" == direct || "$1" == haproxy ]] && echo echo || echo "$2__echo"; }
 load() { # $1 target $2 upstream $3 connections $4 warmup $5 duration $6 out
+    local extra=()
+    [[ -n "${V_KEYS[$1]:-}" ]] && extra+=(--api-key "$KEY_TEMPLATE")
+    [[ -n "${V_CONSENT[$1]:-}" ]] && extra+=(--consent)
     "$JAVA" "${HJ[@]}" -jar "$JAR" load --url "$(url_of "$1" "$2")" --tool "$(tool_of "$1" "$2")" \
         --protocol-version "${UP_PROTOCOL[$2]}" --connections "$3" --warmup "$4" --duration "$5" \
-        --threads "$GEN_THREADS" --label "$2/$1" --out "$6" 2> >(grep -v '^WARNING' >>"$RAW/generator.log")
+        --threads "$GEN_THREADS" --label "$2/$1" --out "$6" "${extra[@]}" 2> >(grep -v '^WARNING' >>"$RAW/generator.log")
 }
 CLK_TCK="$(getconf CLK_TCK 2>/dev/null || echo 100)"
 PROCS=() # name=pid of every server process, for CPU accounting
 for u in json sse modern; do [[ -n "${UP_PID[$u]:-}" ]] && PROCS+=("upstream-$u=${UP_PID[$u]}"); done
 [[ -n "${HOP_PID:-}" ]] && PROCS+=("haproxy=$HOP_PID")
-for g in gateway gateway-before; do [[ -n "${GW_PID[$g]:-}" ]] && PROCS+=("$g=${GW_PID[$g]}"); done
+for g in gateway gateway-before $VARIANT_TARGETS; do [[ -n "${GW_PID[$g]:-}" ]] && PROCS+=("$g=${GW_PID[$g]}"); done
+PROCS+=("${VARIANT_PROC_LIST[@]}")
 if (( NEED_CLUSTER )); then
     PROCS+=("lb=$LB_PID")
     for r in "${NAMES[@]}"; do PROCS+=("$r=${GW_PID[$r]}"); done
@@ -491,9 +594,19 @@ measure() { # $1 upstream $2 target $3 connections $4 round
     [[ -f "$out" ]] && log "  $1/$2 c=$3 r$4: $(json_field "$out" throughput) calls/s, p50 $(json_field "$out" p50) µs, errors $(json_field "$out" errors)"
 }
 
+# Variants whose calls need consent: every connection's principal consents once, before anything is measured
+# (the largest connection count, a short unrecorded run per upstream).
+for t in $VARIANT_TARGETS; do
+    [[ -n "${V_CONSENT[$t]:-}" ]] || continue
+    for u in $UPSTREAMS; do
+        log "consent for $N_KEYS principals on $u/$t (not recorded)"
+        load "$t" "$u" "$N_KEYS" 0s 1s "$WORK/consent.json" >/dev/null || die "consent on $u/$t failed (see $RAW/generator.log)"
+    done
+done
+
 if [[ "$PREWARM" != 0 && "$PREWARM" != 0s ]]; then
-    for t in gateway gateway-before cluster; do
-        has_target "$t" || continue
+    for t in gateway gateway-before cluster $VARIANT_TARGETS; do
+        [[ " $ALL_TARGETS " == *" $t "* ]] || continue
         for u in $UPSTREAMS; do
             log "pre-warming $u/$t ($PREWARM, 8 connections, not recorded)"
             load "$t" "$u" 8 0s "$PREWARM" "$WORK/prewarm.json" >/dev/null || log "warning: pre-warm of $u/$t failed"
@@ -504,8 +617,8 @@ fi
 n_rounds=0
 for c in $CONNECTIONS; do
     for r in $(seq 1 "$ROUNDS"); do
-        order="$TARGETS"
-        (( (n_rounds++) % 2 == 1 )) && order="$(tr ' ' '\n' <<<"$TARGETS" | tac | tr '\n' ' ')"
+        order="$ALL_TARGETS"
+        (( (n_rounds++) % 2 == 1 )) && order="$(tr ' ' '\n' <<<"$ALL_TARGETS" | tac | tr '\n' ' ')"
         log "connections $c, round $r/$ROUNDS: $order(warm-up $WARMUP + $DURATION each)"
         for u in $UPSTREAMS; do
             for t in $order; do measure "$u" "$t" "$c" "$r"; done
@@ -581,6 +694,19 @@ if [[ "$FAILOVER" == 1 ]]; then
     done
 fi
 
+# ---- variants: was the feature on? (a replica that ignored its configuration measures nothing new) ----------
+for v in "${VLIST[@]}"; do
+    load_variant "$v"
+    declare -F variant_check >/dev/null || continue
+    if variant_check "http://127.0.0.1:${GW_PORT[gateway-$v]}" >>"$RAW/variant-$v.log" 2>&1; then
+        echo ok >"$RAW/variant-$v.check"
+    else
+        echo failed >"$RAW/variant-$v.check"
+        log "warning: variant $v: its check failed, the feature may not have been on (see $RAW/variant-$v.log)"
+        FAILED=1
+    fi
+done
+
 BUSY_END="$(cpu_busy_pct 2>/dev/null || echo -1)"
 
 # ---- report ------------------------------------------------------------------------------------------------------
@@ -607,6 +733,7 @@ META=(
     --meta "Gateway before=${GATEWAY_BASELINE_APP:-(not measured)}${GATEWAY_BASELINE_APP:+ built $(built "$GATEWAY_BASELINE_APP")}"
     --meta "Gateway JVM options=${GATEWAY_JAVA_OPTS:-(none)}"
     --meta "Access log=$ACCESS_LOG"
+    --meta "Variants=${VLIST[*]:-(none)}$([[ ${#VLIST[@]} -gt 0 ]] && echo " (configurations and settings: results/raw-bench/mcp-servers-NAME.json, variant-NAME.settings)" || true)"
     --meta "Cluster=HAProxy round-robin → $REPLICAS replicas (store=infinispan) → Infinispan ${ISPN_VERSION:-n/a}, 2 nodes"
     --meta "Harness JVM options=$HARNESS_JAVA_OPTS"
     --meta "Connections=$CONNECTIONS"
@@ -619,7 +746,7 @@ META=(
 for ((i = 1; i < ${#META[@]}; i += 2)); do printf '%s\n' "${META[i]}"; done >"$RAW/meta.txt"
 find "$RAW" -maxdepth 1 -name '*.log' -size +5M -exec gzip -f {} + 2>/dev/null || true
 "$JAVA" "${HJ[@]}" -jar "$JAR" bench-report --raw "$RAW" --out "$REPORT" --charts "$CHARTS" \
-    --upstreams "$UPSTREAMS" --targets "$TARGETS" --connections "$CONNECTIONS"
+    --upstreams "$UPSTREAMS" --targets "$ALL_TARGETS" --connections "$CONNECTIONS"
 if [[ -n "$DOCS_CHARTS" ]]; then
     mkdir -p "$DOCS_CHARTS"
     cp "$CHARTS"/*.svg "$DOCS_CHARTS"/

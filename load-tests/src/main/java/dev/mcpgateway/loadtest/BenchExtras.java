@@ -197,7 +197,7 @@ final class BenchExtras {
                         if (!r.isEmpty()) r.append(", ");
                         r.append(fmt0(n.path("throughput").asDouble()));
                     }
-                    md.append("| ").append(u).append(" | ").append(BenchReport.TARGET_SHORT.get(t)).append(" | ").append(c)
+                    md.append("| ").append(u).append(" | ").append(BenchReport.shortName(t)).append(" | ").append(c)
                             .append(" | ").append(r).append(" | ").append(pct(x.agg.spread())).append(" | ")
                             .append(x.agg.errors).append(" |\n");
                 }
@@ -220,9 +220,7 @@ final class BenchExtras {
             String[] p = line.split("\t");
             if (p.length < 8 || p[0].equals("upstream")) continue;
             String process = p[4];
-            boolean busy = process.equals("upstream-" + p[0])
-                    || BenchReport.HOP.getOrDefault(p[1], List.of()).contains(process);
-            if (busy) continue;
+            if (BenchReport.busy(p[0], p[1], process)) continue;
             double[] a = idle.computeIfAbsent(process, k -> new double[2]);
             a[0] += Double.parseDouble(p[5]);
             a[1] += Double.parseDouble(p[7]);

@@ -65,6 +65,28 @@ public final class BenchReport {
 
     private BenchReport() {}
 
+    /** The name of a target in tables and charts; a variant's ({@code gateway-NAME}) is its NAME. */
+    static String shortName(String target) {
+        String s = TARGET_SHORT.get(target);
+        if (s != null) return s;
+        return target.startsWith("gateway-") ? target.substring("gateway-".length()) : target;
+    }
+
+    /** The hop's processes of a target; a variant's is its own replica, named like the target. */
+    static List<String> hop(String target) {
+        return HOP.getOrDefault(target, List.of(target));
+    }
+
+    /**
+     * Whether a process serves the calls of a target: the upstream, the hop, or a peer of a variant (named
+     * {@code NAME.peer} for target {@code gateway-NAME}).
+     */
+    static boolean busy(String upstream, String target, String process) {
+        return process.equals("upstream-" + upstream) || hop(target).contains(process)
+                || (!HOP.containsKey(target) && target.startsWith("gateway-")
+                        && process.startsWith(target.substring("gateway-".length()) + "."));
+    }
+
     /** One (upstream, target, connections): merged rounds and summed CPU. */
     static final class Cell {
         final Report.Agg agg = new Report.Agg();
@@ -79,9 +101,9 @@ public final class BenchReport {
 
         /** CPU per call of the hop's processes together. */
         double hopUs(String target) {
-            if (HOP.get(target).isEmpty()) return 0;
+            if (hop(target).isEmpty()) return 0;
             double sum = 0;
-            for (String p : HOP.get(target)) {
+            for (String p : hop(target)) {
                 double v = us(p);
                 if (Double.isNaN(v)) return Double.NaN;
                 sum += v;
@@ -135,6 +157,11 @@ public final class BenchReport {
         for (String t : List.of("direct", "haproxy", "gateway", "gateway-before", "cluster")) {
             if (targets.contains(t)) order.add(t);
         }
+        // variants (gateway-NAME) have their own section; the hop comparison keeps to the fixed targets
+        List<String> all = new ArrayList<>(order);
+        for (String t : targets) {
+            if (!all.contains(t)) all.add(t);
+        }
         targets = order;
 
         Map<String, Cell> cells = read(raw);
@@ -163,13 +190,14 @@ public final class BenchReport {
         md.append('\n');
 
         summary(md, cells, upstreams, targets, conns);
+        BenchVariants.section(md, cells, BenchVariants.read(raw), upstreams, conns, charts, chartsRel);
         for (String u : upstreams) {
             upstreamSection(md, cells, u, targets, conns, charts, chartsRel);
         }
         BenchExtras.background(md, raw);
         BenchExtras.scale(md, raw, meta);
         BenchExtras.failover(md, raw, meta);
-        BenchExtras.rounds(md, cells, upstreams, targets, conns);
+        BenchExtras.rounds(md, cells, upstreams, all, conns);
         md.append("## Machine and settings\n\n| Fact | Value |\n|---|---|\n");
         for (Map.Entry<String, String> e : meta.entrySet()) {
             md.append("| ").append(e.getKey()).append(" | ").append(e.getValue().replace("|", "\\|")).append(" |\n");

@@ -107,6 +107,11 @@ public final class LoadGenerator {
         Path holdFile;
         long requestTimeoutMs = 30_000;
         boolean quiet;
+        /** Each connection's API key: {@code {i}} becomes the connection's index (0, 1, ...). */
+        String apiKey;
+        String apiKeyHeader = "X-API-Key";
+        /** Give consent when a call asks for it (URL elicitation), then call again. */
+        boolean consent;
     }
 
     static Options parse(String[] args) {
@@ -133,6 +138,9 @@ public final class LoadGenerator {
                 case "--hold-file" -> { o.holdFile = Path.of(v); i++; }
                 case "--request-timeout" -> { o.requestTimeoutMs = parseDurationMs(v); i++; }
                 case "--quiet", "-q" -> o.quiet = true;
+                case "--api-key" -> { o.apiKey = v; i++; }
+                case "--api-key-header" -> { o.apiKeyHeader = v; i++; }
+                case "--consent" -> o.consent = true;
                 default -> throw new IllegalArgumentException("unknown argument: " + a);
             }
         }
@@ -217,12 +225,15 @@ public final class LoadGenerator {
     /** One MCP session over an HttpClient. Methods must be called on the client's context. */
     final class Session {
         final HttpClient client;
+        /** This session's API key (from {@code --api-key}), or null. */
+        final String apiKey;
         String sessionId;
         String protocolVersion;
         String serverName;
 
-        Session(HttpClient client) {
+        Session(HttpClient client, int index) {
             this.client = client;
+            this.apiKey = o.apiKey == null ? null : o.apiKey.replace("{i}", Integer.toString(index));
         }
 
         /** A 2026-07-28 (or later) client: nothing to open, everything in each request. */
@@ -236,7 +247,13 @@ public final class LoadGenerator {
                     .add(HttpHeaders.ACCEPT, ACCEPT);
             if (sessionId != null) h.add(H_SESSION, sessionId);
             if (protocolVersion != null) h.add(H_PROTOCOL, protocolVersion);
+            if (apiKey != null) h.add(o.apiKeyHeader, apiKey);
             return h;
+        }
+
+        /** Client capabilities: URL-mode elicitation when this client gives consent. */
+        String capabilities() {
+            return o.consent ? "{\"elicitation\":{\"url\":{}}}" : "{}";
         }
 
         RequestOptions post() {
@@ -250,7 +267,7 @@ public final class LoadGenerator {
                 return Future.succeededFuture();
             }
             String body = "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\""
-                    + o.protocolVersion + "\",\"capabilities\":{},\"clientInfo\":{\"name\":\"mcp-gateway-load-tests\","
+                    + o.protocolVersion + "\",\"capabilities\":" + capabilities() + ",\"clientInfo\":{\"name\":\"mcp-gateway-load-tests\","
                     + "\"version\":\"0.1.0\"}}}";
             return client.request(post())
                     .compose(req -> req.send(body))
@@ -460,37 +477,59 @@ public final class LoadGenerator {
         /** initialize + notifications/initialized (not for 2026-07-28) + one checked tools/call. */
         Future<Void> setUp() {
             client = newClient(1);
-            session = new Session(client);
+            session = new Session(client, index);
             return session.initialize().compose(v -> {
                 callOptions = session.post();
                 String meta = "";
                 if (session.sessionless()) {
                     callOptions.putHeader(H_METHOD, "tools/call").putHeader(H_NAME, o.tool);
                     meta = ",\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":" + jsonString(o.protocolVersion)
-                            + ",\"io.modelcontextprotocol/clientCapabilities\":{},\"io.modelcontextprotocol/clientInfo\":"
+                            + ",\"io.modelcontextprotocol/clientCapabilities\":" + session.capabilities()
+                            + ",\"io.modelcontextprotocol/clientInfo\":"
                             + "{\"name\":\"mcp-gateway-load-tests\",\"version\":\"0.1.0\"}}";
                 }
                 prefix = ("{\"jsonrpc\":\"2.0\",\"method\":\"tools/call\",\"params\":{\"name\":" + jsonString(o.tool)
                         + ",\"arguments\":{\"text\":" + jsonString(o.text) + "}" + meta + "},\"id\":")
                         .getBytes(StandardCharsets.UTF_8);
                 suffix = "}".getBytes(StandardCharsets.UTF_8);
-                Promise<Void> p = Promise.promise();
-                long id = nextId++;
-                AtomicReference<String> bodyText = new AtomicReference<>();
-                client.request(callOptions)
-                        .compose(req -> req.send(body(id)))
-                        .compose(resp -> resp.body().map(b -> {
-                            bodyText.set("HTTP " + resp.statusCode() + " " + abbreviate(b.toString()));
-                            return classify(resp, b, id, o.text);
-                        }))
-                        .onSuccess(code -> {
-                            if (code == OK) p.complete();
-                            else p.fail("pre-flight tools/call '" + o.tool + "' returned " + CODE_NAMES[code] + ": "
-                                    + bodyText.get());
-                        })
-                        .onFailure(t -> p.fail("pre-flight tools/call failed: " + t));
-                return p.future();
+                return preflight(o.consent);
             });
+        }
+
+        /**
+         * One checked tools/call. With {@code consent}, an error that carries a URL elicitation
+         * ({@code error.data.elicitations[0].url}, whatever the code) is followed as a browser would, and the call
+         * is made once more.
+         */
+        Future<Void> preflight(boolean consent) {
+            Promise<Void> p = Promise.promise();
+            long id = nextId++;
+            AtomicReference<String> bodyText = new AtomicReference<>();
+            AtomicReference<String> consentUrl = new AtomicReference<>();
+            client.request(callOptions)
+                    .compose(req -> req.send(body(id)))
+                    .compose(resp -> resp.body().map(b -> {
+                        bodyText.set("HTTP " + resp.statusCode() + " " + abbreviate(b.toString()));
+                        int code = classify(resp, b, id, o.text);
+                        if (code != OK && consent) {
+                            consentUrl.set(Consent.elicitationUrl(resp.getHeader(HttpHeaders.CONTENT_TYPE), b));
+                        }
+                        return code;
+                    }))
+                    .onSuccess(code -> {
+                        if (code == OK) {
+                            p.complete();
+                        } else if (consentUrl.get() != null) {
+                            Future.fromCompletionStage(Consent.follow(consentUrl.get(), o.requestTimeoutMs), ctx)
+                                    .compose(v -> preflight(false))
+                                    .onComplete(p);
+                        } else {
+                            p.fail("pre-flight tools/call '" + o.tool + "' returned " + CODE_NAMES[code] + ": "
+                                    + bodyText.get());
+                        }
+                    })
+                    .onFailure(t -> p.fail("pre-flight tools/call failed: " + t));
+            return p.future();
         }
 
         Buffer body(long id) {
@@ -863,7 +902,7 @@ public final class LoadGenerator {
             workerDone.run();
             return;
         }
-        Session s = new Session(client);
+        Session s = new Session(client, nextIndex.get() - 1);
         s.initialize().onComplete(ar -> {
             if (ar.succeeded()) {
                 opened.add(s); // single context: no synchronization needed
