@@ -402,4 +402,16 @@ class KubernetesRouteSourceTest {
         assertThat(initializeStatus("/k8s/elsewhere")).isEqualTo(404);
         assertThat(routeObject("elsewhere").path("status").path("conditions").size()).isZero();
     }
+
+    /** The other side of {@link FileSourceTest}: in this mode the client exists, where that test looks for it. */
+    @Test
+    void theClientExistsInThisMode() {
+        List<Object> instances = new ArrayList<>();
+        for (Class<? extends java.lang.annotation.Annotation> scope : List.of(jakarta.inject.Singleton.class,
+                jakarta.enterprise.context.ApplicationScoped.class)) {
+            instances.addAll(io.quarkus.arc.Arc.container().getActiveContext(scope).getState().getContextualInstances()
+                    .values());
+        }
+        assertThat(instances).anyMatch(KubernetesClient.class::isInstance);
+    }
 }
