@@ -77,8 +77,10 @@ public class KubernetesRouteSource {
     private final GatewayConfig config;
     private final Instance<KubernetesClient> clients;
     private final RouteInstaller installer;
-    private final List<Watch> watches = new ArrayList<>();
+    private final List<Watch> watches = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final AtomicBoolean pending = new AtomicBoolean();
+    /** Set once every informer is started: events before it are covered by the first rebuild. */
+    private volatile boolean started;
     private KubernetesClient client;
     private ScheduledExecutorService worker;
     private RouteObjects objects;
@@ -115,6 +117,7 @@ public class KubernetesRouteSource {
             }
         }
         // The first routes are in force before the gateway reports itself started.
+        started = true;
         CompletableFuture.runAsync(this::rebuild, worker).get();
     }
 
@@ -123,7 +126,7 @@ public class KubernetesRouteSource {
         for (String version : kind.versions()) {
             SharedIndexInformer<GenericKubernetesResource> informer = client.genericKubernetesResources(kind.context(version))
                     .inNamespace(namespace).runnableInformer(0);
-            informer.exceptionHandler((started, t) -> {
+            informer.exceptionHandler((running, t) -> {
                 if (notServed(t)) {
                     return false;
                 }
@@ -185,7 +188,7 @@ public class KubernetesRouteSource {
     }
 
     private void changed() {
-        if (worker != null && pending.compareAndSet(false, true)) {
+        if (started && pending.compareAndSet(false, true)) {
             worker.schedule(() -> {
                 pending.set(false);
                 rebuild();
