@@ -151,8 +151,12 @@ public class KubernetesRouteSource {
                 }
             }
         }
-        LOG.warnf("The API server serves no %s (%s): routes that reference one are refused", kind.kind(),
-                String.join(" or ", kind.versions().stream().map(kind::apiVersion).toList()));
+        String versions = String.join(" or ", kind.versions().stream().map(kind::apiVersion).toList());
+        if (kind == ROUTES) {
+            throw new IllegalStateException("The API server serves no MCPRoute (" + versions
+                    + "): install the CRD (kubectl apply -k k8s/crd)");
+        }
+        LOG.warnf("The API server serves no %s (%s): routes that reference one are refused", kind.kind(), versions);
     }
 
     private static boolean notServed(Throwable t) {
