@@ -15,6 +15,56 @@ public interface GatewayConfig {
     /** The mcp-servers.json (or MCPRoute YAML) file that lists the upstream servers. */
     Optional<String> configFile();
 
+    /**
+     * Where routes come from: {@code file} ({@link #configFile()}, re-read when it changes) or
+     * {@code kubernetes} (MCPRoute resources read from the Kubernetes API, see {@link #kubernetes()}
+     * and docs/kubernetes.md; the config file is then ignored).
+     */
+    @WithDefault("file")
+    ConfigSourceKind configSource();
+
+    /** The choices for {@link #configSource()}. */
+    enum ConfigSourceKind {
+        FILE,
+        KUBERNETES
+    }
+
+    /** The Kubernetes config source ({@code config-source=kubernetes}). */
+    Kubernetes kubernetes();
+
+    interface Kubernetes {
+        /**
+         * Only MCPRoutes whose {@code parentRefs} name a Gateway of this name are served and get a
+         * status; the others are left alone (another gateway, such as Envoy AI Gateway, may serve them).
+         */
+        @WithDefault("mcp-gateway")
+        String gatewayName();
+
+        /**
+         * When set, a parentRef must also be in this namespace (its {@code namespace}, else the
+         * route's own); when unset, any namespace matches.
+         */
+        Optional<String> gatewayNamespace();
+
+        /**
+         * Namespaces whose MCPRoutes, Backends, BackendTLSPolicies, Secrets and ConfigMaps are watched.
+         * Default: the gateway's own namespace (the service account's, or the client's configured one).
+         * A route's references are looked up in its own namespace only.
+         */
+        Optional<List<String>> namespaces();
+
+        /** Quiet time after a change before the routes are rebuilt, so objects applied together are installed once. */
+        @WithDefault("200ms")
+        Duration debounce();
+
+        /**
+         * Longest start-up wait for the first listing of the watched resources; past it the gateway
+         * starts without routes and installs them when the listing arrives.
+         */
+        @WithDefault("30s")
+        Duration syncTimeout();
+    }
+
     /** Where sessions and event logs live: memory (one process) or infinispan (a cluster of replicas). */
     @WithDefault("memory")
     StoreKind store();

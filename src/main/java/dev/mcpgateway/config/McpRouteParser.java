@@ -10,6 +10,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
 import dev.mcpgateway.config.RouteDocuments.Doc;
 
 /**
@@ -45,6 +47,33 @@ public final class McpRouteParser {
         McpRouteParser parser = new McpRouteParser(fileName, env);
         parser.docs.read(text);
         return parser.model();
+    }
+
+    /** One MCPRoute object from the Kubernetes API: the route built from it, or why it could not be built. */
+    public record ObjectRoute(RouteConfig route, ConfigException error, List<String> unresolved) {
+    }
+
+    /**
+     * Builds one MCPRoute object from the Kubernetes API on its own, with the objects its references
+     * may name (Backends, BackendTLSPolicies, Secrets, ConfigMaps). Nothing comes from the gateway's
+     * environment or files: {@code ${VAR}} finds no variable and a secretRef only a Secret object, so
+     * whoever may write MCPRoutes cannot read the gateway's own settings through one. Errors read as
+     * for a file, with the object ({@code MCPRoute namespace/name}) in place of the file and document.
+     */
+    public static ObjectRoute fromObjects(JsonNode route, List<JsonNode> objects) {
+        McpRouteParser parser = new McpRouteParser("", name -> null);
+        try {
+            Doc doc = parser.docs.add(route);
+            if (!"MCPRoute".equals(doc.kind())) {
+                throw new ConfigException(doc.label() + ": not an MCPRoute");
+            }
+            for (JsonNode object : objects) {
+                parser.docs.add(object);
+            }
+            return new ObjectRoute(parser.route(doc), null, parser.docs.unresolved());
+        } catch (ConfigException e) {
+            return new ObjectRoute(null, e, parser.docs.unresolved());
+        }
     }
 
     /** The environment variable a Secret's value may come from: its name in upper case, {@code _} for the rest. */

@@ -44,6 +44,10 @@ final class RouteDocuments {
     record Doc(int index, int line, String apiVersion, String kind, String name, String namespace, JsonNode node) {
 
         String label() {
+            if (line <= 0) {
+                // An object from the Kubernetes API: its kind and name say all.
+                return kind + " " + (namespace == null ? "" : namespace + "/") + name;
+            }
             StringBuilder s = new StringBuilder("document ").append(index).append(" (");
             if (kind != null) {
                 s.append(kind);
@@ -71,6 +75,7 @@ final class RouteDocuments {
     private final Function<String, String> env;
     private final EnvSubstitution substitution;
     private final List<Doc> docs = new ArrayList<>();
+    private final List<String> unresolved = new ArrayList<>();
 
     RouteDocuments(String file, Function<String, String> env) {
         this.file = file;
@@ -88,7 +93,8 @@ final class RouteDocuments {
 
     /** The document's root, for reading its fields. */
     Node root(Doc doc) {
-        return Node.root(file + ": " + doc.label(), Node.Style.YAML, substitution, doc.node());
+        return Node.root(file.isEmpty() ? doc.label() : file + ": " + doc.label(), Node.Style.YAML, substitution,
+                doc.node());
     }
 
     Doc find(String kind, String name, String namespace) {
@@ -97,7 +103,20 @@ final class RouteDocuments {
                 return doc;
             }
         }
+        unresolved.add(kind + " " + (namespace == null ? "" : namespace + "/") + name);
         return null;
+    }
+
+    /** The objects looked up by a reference and not found, as "Kind namespace/name". */
+    List<String> unresolved() {
+        return List.copyOf(unresolved);
+    }
+
+    /** Adds one object as it came from the Kubernetes API (no file position). */
+    Doc add(JsonNode node) throws ConfigException {
+        Doc doc = identify(0, 0, node);
+        docs.add(doc);
+        return doc;
     }
 
     void read(String text) throws ConfigException {

@@ -26,6 +26,7 @@ import dev.mcpgateway.config.ConfigFiles;
 import dev.mcpgateway.config.GatewayConfig;
 import dev.mcpgateway.config.GatewayModel;
 import dev.mcpgateway.config.RouteConfig;
+import dev.mcpgateway.config.RouteInstaller;
 import dev.mcpgateway.config.RouteSource;
 import dev.mcpgateway.upstream.ProcessBudget;
 import dev.mcpgateway.upstream.UpstreamClient;
@@ -36,11 +37,13 @@ import io.vertx.core.Vertx;
 
 /**
  * The routes in force and their upstream clients, built from the configuration file and rebuilt
- * when it changes (a mounted ConfigMap included: the file's content is compared, not its time).
+ * when it changes (a mounted ConfigMap included: the file's content is compared, not its time), or
+ * installed by another config source (the Kubernetes API). Every replica reads its source itself and
+ * installs the same change.
  */
 @ApplicationScoped
 @Startup
-public class RouteTable implements RouteSource {
+public class RouteTable implements RouteSource, RouteInstaller {
 
     private static final Logger LOG = Logger.getLogger(RouteTable.class);
 
@@ -62,7 +65,12 @@ public class RouteTable implements RouteSource {
         this.options = new UpstreamOptions(u.connectTimeout(), u.idleConnectionTimeout(), u.maxConnectionsPerBackend(),
                 u.stdioRestartMaxBackoff(), u.maxMessageSize().asLongValue(), u.stdioIdleTimeout(),
                 new ProcessBudget(u.maxStdioProcesses()));
-        if (config.configFile().isPresent()) {
+        if (config.configSource() == GatewayConfig.ConfigSourceKind.KUBERNETES) {
+            // dev.mcpgateway.config.kubernetes installs the routes once it has listed them.
+            config.configFile().ifPresent(f -> LOG.warnf(
+                    "mcp-gateway.config-file (%s) is ignored: routes come from the Kubernetes API (config-source=kubernetes)",
+                    f));
+        } else if (config.configFile().isPresent()) {
             file = Path.of(config.configFile().get());
             try {
                 loadedDigest = digest(file);
@@ -116,6 +124,7 @@ public class RouteTable implements RouteSource {
      * Replaces every route. Clients of backends whose connection settings did not change are kept
      * (a stdio process keeps running); the others are shut down.
      */
+    @Override
     public synchronized void install(GatewayModel model) {
         Map<String, Route> previous = byPath;
         Map<String, UpstreamClient> reusable = new LinkedHashMap<>();
@@ -150,7 +159,8 @@ public class RouteTable implements RouteSource {
         }
         byPath = Collections.unmodifiableMap(next);
         reusable.values().forEach(UpstreamClient::shutdown);
-        if (!previous.isEmpty()) {
+        // Also from no routes at all: a source that starts empty (the Kubernetes API) gets the endpoints registered.
+        if (!previous.isEmpty() || !next.isEmpty()) {
             Change change = new Change(List.copyOf(next.values()), List.copyOf(changed));
             listeners.forEach(l -> l.accept(change));
         }

@@ -59,8 +59,8 @@ import io.fabric8.openshift.api.model.Route;
 class ManifestsTest {
 
     static final KubernetesSerialization K8S = new KubernetesSerialization();
-    /** Custom resources of operators whose models are not on the classpath. */
-    static final Set<String> OPERATOR_GROUPS = Set.of("infinispan.org");
+    /** Custom resources of operators (and Envoy's gateways) whose models are not on the classpath. */
+    static final Set<String> OPERATOR_GROUPS = Set.of("infinispan.org", "aigateway.envoyproxy.io", "gateway.envoyproxy.io");
 
     static <T> T typed(Doc doc, Class<T> type) {
         return K8S.unmarshal(doc.json().toString(), type);
@@ -289,7 +289,7 @@ class ManifestsTest {
 
     @Test
     void theOverlaysBuildTheSameWithKubectl() throws Exception {
-        for (String overlay : List.of("kubernetes", "openshift")) {
+        for (String overlay : List.of("kubernetes", "openshift", "kubernetes-routes")) {
             Path dir = Manifests.ROOT.resolve("overlays/" + overlay);
             String out = kubectlKustomize(dir);
             Map<String, JsonNode> theirs = new TreeMap<>();
