@@ -1,0 +1,140 @@
+package dev.mcpgateway.security;
+
+import java.lang.reflect.Proxy;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import dev.mcpgateway.config.GatewayConfig;
+import dev.mcpgateway.config.OAuthConfig;
+import io.quarkus.oidc.OidcRequestContext;
+import io.quarkus.oidc.OidcTenantConfig;
+import io.quarkus.oidc.OidcTenantConfigBuilder;
+import io.quarkus.oidc.TenantConfigResolver;
+import io.quarkus.oidc.runtime.OidcTenantConfig.ApplicationType;
+import io.quarkus.oidc.runtime.OidcTenantConfig.SignatureAlgorithm;
+import io.smallrye.mutiny.Uni;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * One Quarkus OIDC tenant per route {@code oauth} configuration, resolved at run time: the tenant
+ * id is derived from the configuration, so a reloaded route gets a new tenant and an unchanged one
+ * keeps its discovered metadata and keys. Quarkus OIDC only sees a tenant when the gateway asks it
+ * to verify a token ({@link TokenValidator}); every other request resolves to the default tenant,
+ * which is disabled.
+ */
+@ApplicationScoped
+public class OidcTenants implements TenantConfigResolver {
+
+    /** The routing-context key under which {@link TokenValidator} passes the route's settings. */
+    static final String OAUTH = OidcTenants.class.getName() + ".oauth";
+
+    private final GatewayConfig.Auth settings;
+    private final Map<OAuthConfig, OidcTenantConfig> tenants = new ConcurrentHashMap<>();
+
+    @Inject
+    public OidcTenants(GatewayConfig config) {
+        this.settings = config.auth();
+    }
+
+    @Override
+    public Uni<OidcTenantConfig> resolve(RoutingContext context, OidcRequestContext<OidcTenantConfig> request) {
+        OAuthConfig oauth = context.get(OAUTH);
+        if (oauth == null) {
+            return Uni.createFrom().nullItem();
+        }
+        OidcTenantConfig tenant = tenants.get(oauth);
+        if (tenant == null) {
+            if (tenants.size() > 1000) {
+                tenants.clear();
+            }
+            tenant = tenant(oauth);
+            tenants.put(oauth, tenant);
+        }
+        return Uni.createFrom().item(tenant);
+    }
+
+    private OidcTenantConfig tenant(OAuthConfig oauth) {
+        OAuthConfig.Jwks jwks = oauth.jwks();
+        OAuthConfig.Introspection in = oauth.introspection();
+        OidcTenantConfigBuilder b = OidcTenantConfig.builder()
+                .tenantId("mcp-gateway-" + Integer.toHexString(oauth.hashCode()))
+                .applicationType(ApplicationType.SERVICE)
+                .authServerUrl(oauth.issuer())
+                .connectionTimeout(settings.requestTimeout())
+                // Discovery is needed unless both the keys and the introspection endpoint are given.
+                .discoveryEnabled(jwks == null || jwks.remoteUri() == null || (in != null && in.endpoint() == null));
+        if (jwks != null && jwks.remoteUri() != null) {
+            b.jwksPath(jwks.remoteUri());
+        }
+        if (in != null) {
+            if (in.endpoint() != null) {
+                b.introspectionPath(in.endpoint());
+            }
+            b.clientId(in.clientId());
+            if (in.clientSecret() != null) {
+                b.credentials(in.clientSecret());
+            }
+        }
+        var token = b.token()
+                .issuer(oauth.issuer())
+                .lifespanGrace((int) settings.clockSkew().toSeconds())
+                .forcedJwkRefreshInterval(settings.jwksMinRefreshInterval())
+                // A JWT is checked by its signature only; opaque tokens by introspection when configured.
+                .allowJwtIntrospection(false)
+                .allowOpaqueTokenIntrospection(in != null);
+        List<String> audiences = oauth.effectiveAudiences();
+        if (!audiences.isEmpty()) {
+            token.audience(audiences);
+        }
+        SignatureAlgorithm only = onlyAlgorithm(oauth);
+        if (only != null) {
+            token.signatureAlgorithm(only);
+        }
+        return token.end().build();
+    }
+
+    /** Quarkus OIDC takes one algorithm or all asymmetric ones; a list of several keeps the latter. */
+    private static SignatureAlgorithm onlyAlgorithm(OAuthConfig oauth) {
+        List<String> wanted = oauth.resourceMetadata() == null ? List.of()
+                : oauth.resourceMetadata().resourceSigningAlgValuesSupported();
+        if (wanted == null || wanted.size() != 1 || !TokenValidator.ASYMMETRIC.contains(wanted.get(0))) {
+            return null;
+        }
+        for (SignatureAlgorithm a : SignatureAlgorithm.values()) {
+            if (a.getAlgorithm().equals(wanted.get(0))) {
+                return a;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * A routing context that carries only data: tokens are verified for a route, the console or a
+     * test, not always inside an HTTP request of the router Quarkus OIDC knows. Quarkus OIDC reads
+     * and writes request data through it; any other use fails loudly.
+     */
+    static RoutingContext detachedContext(OAuthConfig oauth) {
+        Map<String, Object> data = new HashMap<>();
+        data.put(OAUTH, oauth);
+        return (RoutingContext) Proxy.newProxyInstance(RoutingContext.class.getClassLoader(),
+                new Class<?>[]{RoutingContext.class}, (proxy, method, args) -> switch (method.getName()) {
+                    case "get" -> args.length == 1 ? data.get((String) args[0])
+                            : data.getOrDefault((String) args[0], args[1]);
+                    case "put" -> {
+                        data.put((String) args[0], args[1]);
+                        yield proxy;
+                    }
+                    case "remove" -> data.remove((String) args[0]);
+                    case "data" -> data;
+                    case "hashCode" -> System.identityHashCode(proxy);
+                    case "equals" -> proxy == args[0];
+                    case "toString" -> "token verification context";
+                    default -> throw new UnsupportedOperationException("RoutingContext." + method.getName());
+                });
+    }
+}
