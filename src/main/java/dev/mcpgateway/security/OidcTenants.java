@@ -9,8 +9,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
 import dev.mcpgateway.config.GatewayConfig;
 import dev.mcpgateway.config.OAuthConfig;
+import io.quarkus.oidc.OIDCException;
 import io.quarkus.oidc.OidcRequestContext;
 import io.quarkus.oidc.OidcTenantConfig;
 import io.quarkus.oidc.OidcTenantConfigBuilder;
@@ -18,12 +21,14 @@ import io.quarkus.oidc.TenantConfigResolver;
 import io.quarkus.oidc.runtime.OidcTenantConfig.ApplicationType;
 import io.quarkus.oidc.runtime.OidcTenantConfig.SignatureAlgorithm;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.Future;
 import io.vertx.ext.web.RoutingContext;
 
 /**
  * One Quarkus OIDC tenant per route {@code oauth} configuration, resolved at run time: the tenant
  * id is derived from the configuration, so a reloaded route gets a new tenant and an unchanged one
- * keeps its discovered metadata and keys. Quarkus OIDC only sees a tenant when the gateway asks it
+ * keeps its keys. The key set and introspection URLs come from the settings or from the issuer's
+ * metadata as {@link AuthorizationServers} discovers it (OpenID discovery, else RFC 8414). Quarkus OIDC only sees a tenant when the gateway asks it
  * to verify a token ({@link TokenValidator}); every other request resolves to the default tenant,
  * which is disabled.
  */
@@ -33,11 +38,13 @@ public class OidcTenants implements TenantConfigResolver {
     /** The routing-context key under which {@link TokenValidator} passes the route's settings. */
     static final String OAUTH = OidcTenants.class.getName() + ".oauth";
 
+    private final AuthorizationServers servers;
     private final GatewayConfig.Auth settings;
     private final Map<OAuthConfig, OidcTenantConfig> tenants = new ConcurrentHashMap<>();
 
     @Inject
-    public OidcTenants(GatewayConfig config) {
+    public OidcTenants(AuthorizationServers servers, GatewayConfig config) {
+        this.servers = servers;
         this.settings = config.auth();
     }
 
@@ -48,32 +55,54 @@ public class OidcTenants implements TenantConfigResolver {
             return Uni.createFrom().nullItem();
         }
         OidcTenantConfig tenant = tenants.get(oauth);
-        if (tenant == null) {
+        if (tenant != null) {
+            return Uni.createFrom().item(tenant);
+        }
+        return Uni.createFrom().completionStage(() -> endpoints(oauth).toCompletionStage()).map(endpoints -> {
             if (tenants.size() > 1000) {
                 tenants.clear();
             }
-            tenant = tenant(oauth);
-            tenants.put(oauth, tenant);
-        }
-        return Uni.createFrom().item(tenant);
+            return tenants.computeIfAbsent(oauth, o -> tenant(o, endpoints));
+        });
     }
 
-    private OidcTenantConfig tenant(OAuthConfig oauth) {
-        OAuthConfig.Jwks jwks = oauth.jwks();
+    /** The key set and introspection URLs, from the settings or else the issuer's metadata. */
+    private record Endpoints(String jwks, String introspection) {
+    }
+
+    private Future<Endpoints> endpoints(OAuthConfig oauth) {
+        String jwks = oauth.jwks() != null ? oauth.jwks().remoteUri() : null;
+        String introspection = oauth.introspection() != null ? oauth.introspection().endpoint() : null;
+        if (jwks != null && (oauth.introspection() == null || introspection != null)) {
+            return Future.succeededFuture(new Endpoints(jwks, introspection));
+        }
+        // Quarkus OIDC discovers OpenID metadata only; the gateway also reads RFC 8414 metadata.
+        return servers.metadata(oauth.issuer()).transform(ar -> {
+            if (ar.failed()) {
+                return Future.failedFuture(new OIDCException(ar.cause().getMessage()));
+            }
+            JsonNode m = ar.result();
+            String keys = jwks != null ? jwks : m.path("jwks_uri").asText(null);
+            if (keys == null) {
+                return Future.failedFuture(new OIDCException(oauth.issuer() + " publishes no jwks_uri"));
+            }
+            return Future.succeededFuture(new Endpoints(keys, introspection != null ? introspection
+                    : m.path("introspection_endpoint").asText(null)));
+        });
+    }
+
+    private OidcTenantConfig tenant(OAuthConfig oauth, Endpoints endpoints) {
         OAuthConfig.Introspection in = oauth.introspection();
         OidcTenantConfigBuilder b = OidcTenantConfig.builder()
                 .tenantId("mcp-gateway-" + Integer.toHexString(oauth.hashCode()))
                 .applicationType(ApplicationType.SERVICE)
                 .authServerUrl(oauth.issuer())
                 .connectionTimeout(settings.requestTimeout())
-                // Discovery is needed unless both the keys and the introspection endpoint are given.
-                .discoveryEnabled(jwks == null || jwks.remoteUri() == null || (in != null && in.endpoint() == null));
-        if (jwks != null && jwks.remoteUri() != null) {
-            b.jwksPath(jwks.remoteUri());
-        }
+                .discoveryEnabled(false)
+                .jwksPath(endpoints.jwks());
         if (in != null) {
-            if (in.endpoint() != null) {
-                b.introspectionPath(in.endpoint());
+            if (endpoints.introspection() != null) {
+                b.introspectionPath(endpoints.introspection());
             }
             b.clientId(in.clientId());
             if (in.clientSecret() != null) {

@@ -20,14 +20,16 @@ import io.quarkus.oidc.client.OidcClients;
 import io.quarkus.oidc.client.Tokens;
 import io.quarkus.oidc.client.runtime.OidcClientConfig.Grant;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 
 /**
  * The Quarkus OIDC clients that obtain upstream tokens: one per route, backend and
  * {@link UpstreamAuth}, created at run time on first use ({@link OidcClients#newClient}), so a
  * reloaded configuration gets new clients and the ones it replaced are closed. The token endpoint
- * comes from the configuration or from the issuer's OpenID discovery document.
+ * comes from the configuration or from the issuer's metadata ({@link AuthorizationServers}).
  */
 @ApplicationScoped
 public class OidcUpstreamClients {
@@ -36,6 +38,7 @@ public class OidcUpstreamClients {
     static final String ACCESS_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token";
 
     private final OidcClients clients;
+    private final AuthorizationServers servers;
     private final Vertx vertx;
     private final GatewayConfig.Auth settings;
     private final Map<String, Client> byBackend = new ConcurrentHashMap<>();
@@ -45,8 +48,9 @@ public class OidcUpstreamClients {
     }
 
     @Inject
-    public OidcUpstreamClients(OidcClients clients, Vertx vertx, GatewayConfig config) {
+    public OidcUpstreamClients(OidcClients clients, AuthorizationServers servers, Vertx vertx, GatewayConfig config) {
         this.clients = clients;
+        this.servers = servers;
         this.vertx = vertx;
         this.settings = config.auth();
     }
@@ -58,7 +62,9 @@ public class OidcUpstreamClients {
         if (c != null && c.auth().equals(auth) && !c.client().failed()) {
             return c.client();
         }
-        Client made = new Client(auth, future(clients.newClient(config(key, auth))));
+        Future<String> endpoint = auth.tokenEndpoint() != null ? Future.succeededFuture(auth.tokenEndpoint())
+                : servers.tokenEndpoint(auth.issuer());
+        Client made = new Client(auth, endpoint.compose(url -> future(clients.newClient(config(key, auth, url)))));
         Client old = byBackend.put(key, made);
         if (old != null && old.client().succeeded()) {
             close(old.client().result());
@@ -71,7 +77,7 @@ public class OidcUpstreamClients {
         return future(client.getTokens(params));
     }
 
-    private io.quarkus.oidc.client.runtime.OidcClientConfig config(String key, UpstreamAuth auth) {
+    private io.quarkus.oidc.client.runtime.OidcClientConfig config(String key, UpstreamAuth auth, String tokenEndpoint) {
         boolean exchange = auth.kind() == UpstreamAuth.Kind.TOKEN_EXCHANGE;
         OidcClientConfigBuilder b = new OidcClientConfigBuilder().id("mcp-gateway:" + key)
                 .clientId(auth.clientId())
@@ -80,12 +86,8 @@ public class OidcUpstreamClients {
         if (auth.clientSecret() != null) {
             b.credentials(auth.clientSecret());
         }
-        if (auth.tokenEndpoint() != null) {
-            // An absolute token path needs no discovery.
-            b.discoveryEnabled(false).tokenPath(auth.tokenEndpoint());
-        } else {
-            b.authServerUrl(auth.issuer());
-        }
+        // Quarkus OIDC Client discovers OpenID metadata only; the gateway also reads RFC 8414 metadata.
+        b.discoveryEnabled(false).tokenPath(tokenEndpoint);
         if (!auth.scopes().isEmpty()) {
             b.scopes(auth.scopes());
         }
@@ -104,7 +106,25 @@ public class OidcUpstreamClients {
     }
 
     private <T> Future<T> future(Uni<T> uni) {
-        return Future.fromCompletionStage(uni.subscribeAsCompletionStage(), vertx.getOrCreateContext());
+        return future(uni, vertx.getOrCreateContext());
+    }
+
+    /**
+     * The outcome of {@code uni} on {@code context}: directly when it completes there (a token
+     * checked with cached keys), else handed over (an answer from the authorization server).
+     */
+    static <T> Future<T> future(Uni<T> uni, Context context) {
+        Promise<T> promise = Promise.promise();
+        uni.subscribe().with(v -> on(context, () -> promise.complete(v)), e -> on(context, () -> promise.fail(e)));
+        return promise.future();
+    }
+
+    private static void on(Context context, Runnable r) {
+        if (Vertx.currentContext() == context) {
+            r.run();
+        } else {
+            context.runOnContext(x -> r.run());
+        }
     }
 
     private static void close(OidcClient client) {

@@ -117,7 +117,7 @@ public class TokenValidator {
         TokenAuthenticationRequest request = new TokenAuthenticationRequest(new AccessTokenCredential(token));
         HttpSecurityUtils.setRoutingContextAttribute(request, OidcTenants.detachedContext(oauth));
         Uni<SecurityIdentity> identity = identities.authenticate(request);
-        return Future.fromCompletionStage(identity.subscribeAsCompletionStage(), vertx.getOrCreateContext())
+        return OidcUpstreamClients.future(identity, vertx.getOrCreateContext())
                 .transform(ar -> ar.succeeded() ? Future.succeededFuture(principal(oauth, ar.result(), token, jwt))
                         : Future.failedFuture(refusal(oauth, ar.cause())));
     }
