@@ -6,12 +6,14 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import jakarta.inject.Inject;
 
+import org.awaitility.Awaitility;
 import org.jose4j.jwk.JsonWebKeySet;
 import org.jose4j.jwk.RsaJsonWebKey;
 import org.jose4j.jwk.RsaJwkGenerator;
@@ -42,7 +44,10 @@ import io.quarkus.test.junit.QuarkusTest;
 @WithTestResource(Rfc8414IssuerTest.Issuer.class)
 class Rfc8414IssuerTest {
 
-    static RsaJsonWebKey key;
+    /** The key the server signs with now. */
+    static volatile RsaJsonWebKey key;
+    /** The keys the server publishes now. */
+    static volatile JsonWebKeySet published;
     static String issuer;
     static final List<String> TOKEN_REQUESTS = new CopyOnWriteArrayList<>();
 
@@ -62,6 +67,7 @@ class Rfc8414IssuerTest {
             try {
                 key = RsaJwkGenerator.generateJwk(2048);
                 key.setKeyId("k1");
+                published = new JsonWebKeySet(key);
                 server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
             } catch (Exception e) {
                 throw new IllegalStateException(e);
@@ -74,7 +80,7 @@ class Rfc8414IssuerTest {
                     case "/.well-known/oauth-authorization-server/as" -> reply(ex, 200, """
                             {"issuer":"%s","jwks_uri":"%s/as/keys","token_endpoint":"%s/as/token"}""".formatted(issuer,
                             base, base));
-                    case "/as/keys" -> reply(ex, 200, new JsonWebKeySet(key).toJson());
+                    case "/as/keys" -> reply(ex, 200, published.toJson());
                     case "/as/token" -> {
                         TOKEN_REQUESTS.add(ex.getRequestHeaders().getFirst("Authorization") + " "
                                 + new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
@@ -91,7 +97,7 @@ class Rfc8414IssuerTest {
                     .put("clientSecret", "s3cret").put("audience", "upstream-api");
             auth.putArray("scopes").add("read").add("write");
             config = NodePeers.writeConfig("rfc8414-", root);
-            return Map.of("mcp-gateway.config-file", config.toString());
+            return Map.of("mcp-gateway.config-file", config.toString(), "mcp-gateway.auth.jwks-min-refresh-interval", "1s");
         }
 
         static void reply(HttpExchange ex, int status, String body) throws IOException {
@@ -111,7 +117,7 @@ class Rfc8414IssuerTest {
         }
     }
 
-    static String token() {
+    static String token(RsaJsonWebKey signer) {
         try {
             JwtClaims c = new JwtClaims();
             c.setIssuer(issuer);
@@ -122,8 +128,8 @@ class Rfc8414IssuerTest {
             c.setClaim("scope", "mcp:tools");
             JsonWebSignature jws = new JsonWebSignature();
             jws.setPayload(c.toJson());
-            jws.setKey(key.getPrivateKey());
-            jws.setKeyIdHeaderValue("k1");
+            jws.setKey(signer.getPrivateKey());
+            jws.setKeyIdHeaderValue(signer.getKeyId());
             jws.setAlgorithmHeaderValue(AlgorithmIdentifiers.RSA_USING_SHA256);
             return jws.getCompactSerialization();
         } catch (Exception e) {
@@ -134,7 +140,7 @@ class Rfc8414IssuerTest {
     @Test
     void tokensAreCheckedAndObtainedWithRfc8414Metadata() {
         RouteConfig route = routes.route("/mcp").config();
-        Principal p = validator.validate(route.security().oauth(), token()).toCompletionStage().toCompletableFuture()
+        Principal p = validator.validate(route.security().oauth(), token(key)).toCompletionStage().toCompletableFuture()
                 .join();
         assertThat(p.name()).isEqualTo(issuer + "#carol");
         assertThat(p.scopes()).containsExactly("mcp:tools");
@@ -145,5 +151,28 @@ class Rfc8414IssuerTest {
         assertThat(TOKEN_REQUESTS).singleElement().satisfies(r -> assertThat(r)
                 .startsWith("Basic " + java.util.Base64.getEncoder().encodeToString("gateway:s3cret".getBytes()))
                 .contains("grant_type=client_credentials").contains("scope=read+write").contains("audience=upstream-api"));
+    }
+
+    @Test
+    void rotatedKeysAreFetchedAgain() throws Exception {
+        RouteConfig route = routes.route("/mcp").config();
+        RsaJsonWebKey before = key;
+        assertThat(validate(route, token(before)).toCompletionStage().toCompletableFuture().join().name())
+                .endsWith("#carol");
+        RsaJsonWebKey next = RsaJwkGenerator.generateJwk(2048);
+        next.setKeyId("k2");
+        published = new JsonWebKeySet(next);
+        key = next;
+        // A token with an unknown kid makes the tenant fetch the key set again (at most once a second).
+        Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(300))
+                .until(() -> validate(route, token(next)).toCompletionStage().toCompletableFuture()
+                        .handle((p, t) -> t == null).join());
+        Throwable old = validate(route, token(before)).toCompletionStage().toCompletableFuture()
+                .handle((p, t) -> t).join();
+        assertThat(old).isInstanceOf(InvalidTokenException.class);
+    }
+
+    private io.vertx.core.Future<Principal> validate(RouteConfig route, String token) {
+        return validator.validate(route.security().oauth(), token);
     }
 }
