@@ -104,7 +104,28 @@ public class TokenValidator {
         if (jwt && oauth.jwks() != null && oauth.jwks().localJson() != null) {
             return local(oauth, token);
         }
+        if (jwt && !algorithmAllowed(oauth, token)) {
+            return invalid("token signed with an algorithm this resource does not accept");
+        }
         return oidc(oauth, token, jwt);
+    }
+
+    /**
+     * A tenant takes one signature algorithm or every asymmetric one; a route that lists several is
+     * checked here against the token's header.
+     */
+    private static boolean algorithmAllowed(OAuthConfig oauth, String token) {
+        List<String> wanted = oauth.resourceMetadata() == null ? List.of()
+                : oauth.resourceMetadata().resourceSigningAlgValuesSupported();
+        if (wanted == null || wanted.size() < 2) {
+            return true;
+        }
+        try {
+            JsonNode header = MAPPER.readTree(Base64.getUrlDecoder().decode(token.substring(0, token.indexOf('.'))));
+            return algorithms(oauth).contains(header.path("alg").asText());
+        } catch (IOException | IllegalArgumentException e) {
+            return false;
+        }
     }
 
     private static <T> Future<T> invalid(String why) {

@@ -27,6 +27,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 
+import dev.mcpgateway.config.OAuthConfig;
 import dev.mcpgateway.config.RouteConfig;
 import dev.mcpgateway.federation.RouteTable;
 import dev.mcpgateway.testing.NodePeers;
@@ -174,5 +175,26 @@ class Rfc8414IssuerTest {
 
     private io.vertx.core.Future<Principal> validate(RouteConfig route, String token) {
         return validator.validate(route.security().oauth(), token);
+    }
+
+    @Test
+    void eachOAuthSettingIsItsOwnTenant() {
+        // The same issuer with two accepted algorithms, neither RS256: a second tenant, and a refusal.
+        RouteConfig route = routes.route("/mcp").config();
+        OAuthConfig es = new OAuthConfig(issuer, List.of(), null, new OAuthConfig.ProtectedResourceMetadata(
+                "http://127.0.0.1/mcp", null, List.of(), List.of("ES256", "PS256"), null, null), List.of());
+        Throwable refused = validator.validate(es, token(key)).toCompletionStage().toCompletableFuture()
+                .handle((p, t) -> t).join();
+        assertThat(refused).isInstanceOf(InvalidTokenException.class).hasMessageContaining("algorithm");
+        OAuthConfig rs = new OAuthConfig(issuer, List.of(), null, new OAuthConfig.ProtectedResourceMetadata(
+                "http://127.0.0.1/mcp", null, List.of(), List.of("ES256", "RS256"), null, null), List.of());
+        assertThat(validator.validate(rs, token(key)).toCompletionStage().toCompletableFuture().join().name())
+                .isEqualTo(issuer + "#carol");
+        // Another audience than the route's: refused by that tenant, accepted by the route's.
+        OAuthConfig other = new OAuthConfig(issuer, List.of("another-resource"), null, null, List.of());
+        assertThat(validator.validate(other, token(key)).toCompletionStage().toCompletableFuture()
+                .handle((p, t) -> t).join()).isInstanceOf(InvalidTokenException.class).hasMessageContaining("audience");
+        assertThat(validator.validate(route.security().oauth(), token(key)).toCompletionStage().toCompletableFuture()
+                .join().name()).isEqualTo(issuer + "#carol");
     }
 }
