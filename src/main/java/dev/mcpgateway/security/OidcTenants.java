@@ -94,7 +94,8 @@ public class OidcTenants implements TenantConfigResolver {
     private OidcTenantConfig tenant(OAuthConfig oauth, Endpoints endpoints) {
         OAuthConfig.Introspection in = oauth.introspection();
         OidcTenantConfigBuilder b = OidcTenantConfig.builder()
-                .tenantId("mcp-gateway-" + Integer.toHexString(oauth.hashCode()))
+                // Two settings never share a tenant: the id is a digest of all of them.
+                .tenantId("mcp-gateway-" + TokenValidator.sha256(oauth.toString()).substring(0, 24))
                 .applicationType(ApplicationType.SERVICE)
                 .authServerUrl(oauth.issuer())
                 .connectionTimeout(settings.requestTimeout())
