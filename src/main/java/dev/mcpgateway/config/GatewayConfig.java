@@ -353,7 +353,10 @@ public interface GatewayConfig {
         @WithDefault("30s")
         Duration clockSkew();
 
-        /** How long an issuer's metadata and keys are kept before they are fetched again. */
+        /**
+         * How long an issuer's metadata is kept before it is fetched again (its keys are fetched again
+         * when a token names an unknown key).
+         */
         @WithDefault("10m")
         Duration metadataCacheTime();
 

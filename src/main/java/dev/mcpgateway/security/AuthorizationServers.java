@@ -4,20 +4,16 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.Collectors;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 import org.jboss.logging.Logger;
-import org.jose4j.jwk.JsonWebKeySet;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -28,9 +24,10 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 
 /**
- * Talks to authorization servers: their metadata (RFC 8414 / OpenID discovery), their signing keys
- * (JWKS), token introspection (RFC 7662) and token requests. Metadata and keys are cached; all calls
- * are asynchronous and complete on the caller's Vert.x context.
+ * Finds authorization servers' metadata: OpenID discovery, else RFC 8414 (Quarkus OIDC and OIDC
+ * Client discover the former only). The protected resource metadata serves it to older clients, and
+ * the OIDC tenants and clients take their key set, introspection and token endpoints from it.
+ * Cached; calls are asynchronous and complete on the caller's Vert.x context.
  */
 @ApplicationScoped
 public class AuthorizationServers {
@@ -41,25 +38,21 @@ public class AuthorizationServers {
     private final HttpClient http;
     private final Duration timeout;
     private final long cacheMillis;
-    private final long minRefreshMillis;
     private final Vertx vertx;
-    private final Map<String, Cached<JsonNode>> metadata = new ConcurrentHashMap<>();
-    private final Map<String, Cached<JsonWebKeySet>> keys = new ConcurrentHashMap<>();
+    private final Map<String, Cached> metadata = new ConcurrentHashMap<>();
 
-    private record Cached<T>(Future<T> value, long fetchedAt) {
+    private record Cached(Future<JsonNode> value, long fetchedAt) {
     }
 
     @Inject
     public AuthorizationServers(GatewayConfig config, Vertx vertx) {
-        this(vertx, config.auth().requestTimeout(), config.auth().metadataCacheTime(),
-                config.auth().jwksMinRefreshInterval());
+        this(vertx, config.auth().requestTimeout(), config.auth().metadataCacheTime());
     }
 
-    AuthorizationServers(Vertx vertx, Duration timeout, Duration cacheTime, Duration minRefresh) {
+    AuthorizationServers(Vertx vertx, Duration timeout, Duration cacheTime) {
         this.vertx = vertx;
         this.timeout = timeout;
         this.cacheMillis = cacheTime.toMillis();
-        this.minRefreshMillis = minRefresh.toMillis();
         this.http = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NORMAL).build();
     }
 
@@ -69,7 +62,7 @@ public class AuthorizationServers {
      * path, then appended to it). Its {@code issuer} must equal the issuer asked for.
      */
     public Future<JsonNode> metadata(String issuer) {
-        return cached(metadata, issuer, false, () -> discover(issuer));
+        return cached(issuer, () -> discover(issuer));
     }
 
     private Future<JsonNode> discover(String issuer) {
@@ -107,80 +100,30 @@ public class AuthorizationServers {
         return metadata(issuer).compose(m -> endpoint(m, "token_endpoint", issuer));
     }
 
-    /** The issuer's introspection endpoint, from its metadata. */
-    public Future<String> introspectionEndpoint(String issuer) {
-        return metadata(issuer).compose(m -> endpoint(m, "introspection_endpoint", issuer));
-    }
-
     private static Future<String> endpoint(JsonNode m, String field, String issuer) {
         String url = m.path(field).asText(null);
         return url == null ? Future.failedFuture(new IllegalStateException(issuer + " publishes no " + field))
                 : Future.succeededFuture(url);
     }
 
-    /**
-     * The key set at {@code jwksUri}. With {@code refresh}, fetches again unless the last fetch is
-     * more recent than the minimum refresh interval (a token with an unknown {@code kid} may mean
-     * the server rotated its keys; many such tokens must not turn into many fetches).
-     */
-    public Future<JsonWebKeySet> keys(String jwksUri, boolean refresh) {
-        return cached(keys, jwksUri, refresh, () -> getJson(jwksUri).compose(doc -> {
-            try {
-                return Future.succeededFuture(new JsonWebKeySet(doc.toString()));
-            } catch (Exception e) {
-                return Future.failedFuture(new IllegalStateException("invalid JWK set at " + jwksUri + ": " + e.getMessage()));
-            }
-        }));
-    }
-
-    /** The key set of an issuer: its metadata's {@code jwks_uri}. */
-    public Future<String> jwksUri(String issuer) {
-        return metadata(issuer).compose(m -> endpoint(m, "jwks_uri", issuer));
-    }
-
-    private <T> Future<T> cached(Map<String, Cached<T>> cache, String key, boolean refresh,
-            java.util.function.Supplier<Future<T>> fetch) {
+    private Future<JsonNode> cached(String issuer, java.util.function.Supplier<Future<JsonNode>> fetch) {
         long now = System.currentTimeMillis();
-        Cached<T> c = cache.get(key);
-        boolean stale = c == null || now - c.fetchedAt() > cacheMillis
-                || (c.value().failed() && now - c.fetchedAt() > Math.min(minRefreshMillis, 1000))
-                || (refresh && now - c.fetchedAt() > minRefreshMillis);
+        Cached c = metadata.get(issuer);
+        // A failed fetch is retried after a second, not on every request.
+        boolean stale = c == null || now - c.fetchedAt() > cacheMillis || (c.value().failed() && now - c.fetchedAt() > 1000);
         if (!stale) {
             return c.value();
         }
-        Future<T> f = fetch.get();
-        cache.put(key, new Cached<>(f, now));
-        f.onFailure(t -> LOG.warnf("Authorization server request %s failed: %s", key, t.getMessage()));
+        Future<JsonNode> f = fetch.get();
+        metadata.put(issuer, new Cached(f, now));
+        f.onFailure(t -> LOG.warnf("Authorization server metadata of %s: %s", issuer, t.getMessage()));
         return f;
     }
 
-    /** GET a JSON document. */
-    public Future<JsonNode> getJson(String url) {
+    private Future<JsonNode> getJson(String url) {
         HttpRequest req = HttpRequest.newBuilder(URI.create(url)).timeout(timeout).header("Accept", "application/json")
                 .GET().build();
         return send(req, url);
-    }
-
-    /**
-     * POST a form (application/x-www-form-urlencoded) with client_secret_basic authentication and
-     * read the JSON answer. A non-2xx answer fails with its OAuth {@code error} and description.
-     */
-    public Future<JsonNode> postForm(String url, String clientId, String clientSecret, Map<String, String> form) {
-        String body = form.entrySet().stream().filter(e -> e.getValue() != null)
-                .map(e -> enc(e.getKey()) + "=" + enc(e.getValue())).collect(Collectors.joining("&"));
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(timeout)
-                .header("Content-Type", "application/x-www-form-urlencoded").header("Accept", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body));
-        if (clientId != null) {
-            // RFC 6749 2.3.1: client id and secret are form-encoded before they are joined.
-            String basic = enc(clientId) + ":" + enc(clientSecret == null ? "" : clientSecret);
-            b.header("Authorization", "Basic " + Base64.getEncoder().encodeToString(basic.getBytes(StandardCharsets.UTF_8)));
-        }
-        return send(b.build(), url);
-    }
-
-    private static String enc(String s) {
-        return java.net.URLEncoder.encode(s, StandardCharsets.UTF_8);
     }
 
     private Future<JsonNode> send(HttpRequest req, String url) {

@@ -1,9 +1,9 @@
 package dev.mcpgateway.security;
 
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -18,10 +18,12 @@ import dev.mcpgateway.config.OAuthConfig;
 import dev.mcpgateway.config.RouteConfig;
 import dev.mcpgateway.config.RouteSecurity;
 import dev.mcpgateway.config.RouteSecurity.UpstreamAuth;
+import io.quarkus.oidc.client.Tokens;
 import io.vertx.core.Future;
 
 /**
- * Obtains upstream tokens: the OAuth 2 client credentials grant (one token per backend, shared by
+ * Obtains upstream tokens with Quarkus OIDC Client (one client per route and backend, see
+ * {@link OidcUpstreamClients}): the OAuth 2 client credentials grant (one token per backend, shared by
  * all callers, renewed a margin before it expires; concurrent requests share one token request) and
  * RFC 8693 token exchange (the caller's token for one whose audience is the upstream, cached per
  * caller token until shortly before it expires). Never sends the caller's token anywhere except to
@@ -31,10 +33,11 @@ import io.vertx.core.Future;
 public class OAuthUpstreamCredentials implements UpstreamCredentials {
 
     private static final Logger LOG = Logger.getLogger(OAuthUpstreamCredentials.class);
-    static final String TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange";
-    static final String ACCESS_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token";
 
-    private final AuthorizationServers servers;
+    /** How long a token without {@code expires_in} is used. */
+    private static final long DEFAULT_LIFETIME_MILLIS = 300_000;
+
+    private final OidcUpstreamClients clients;
     private final long marginMillis;
     private final Map<String, Token> tokens = new ConcurrentHashMap<>();
     @Inject
@@ -48,13 +51,9 @@ public class OAuthUpstreamCredentials implements UpstreamCredentials {
     }
 
     @Inject
-    public OAuthUpstreamCredentials(AuthorizationServers servers, GatewayConfig config) {
-        this(servers, config.auth().tokenRefreshMargin());
-    }
-
-    OAuthUpstreamCredentials(AuthorizationServers servers, Duration margin) {
-        this.servers = servers;
-        this.marginMillis = margin.toMillis();
+    public OAuthUpstreamCredentials(OidcUpstreamClients clients, GatewayConfig config) {
+        this.clients = clients;
+        this.marginMillis = config.auth().tokenRefreshMargin().toMillis();
     }
 
     @Override
@@ -106,17 +105,8 @@ public class OAuthUpstreamCredentials implements UpstreamCredentials {
 
     private Future<String> clientCredentials(RouteConfig route, BackendConfig backend, UpstreamAuth auth) {
         String key = "cc|" + route.name() + "|" + backend.name() + "|" + auth.hashCode();
-        return cachedToken(key, () -> endpoint(auth).compose(url -> {
-            Map<String, String> form = new LinkedHashMap<>();
-            form.put("grant_type", "client_credentials");
-            if (!auth.scopes().isEmpty()) {
-                form.put("scope", String.join(" ", auth.scopes()));
-            }
-            if (auth.audience() != null) {
-                form.put("audience", auth.audience());
-            }
-            return servers.postForm(url, auth.clientId(), auth.clientSecret(), form);
-        }), backend.name(), "client credentials");
+        return cachedToken(key, () -> clients.client(route, backend, auth).compose(c -> clients.tokens(c, Map.of())),
+                backend.name(), "client credentials");
     }
 
     private Future<String> exchange(RouteConfig route, BackendConfig backend, UpstreamAuth auth, Principal principal) {
@@ -125,44 +115,28 @@ public class OAuthUpstreamCredentials implements UpstreamCredentials {
             return Future.succeededFuture(null);
         }
         String key = "tx|" + route.name() + "|" + backend.name() + "|" + TokenValidator.sha256(principal.token());
-        return cachedToken(key, () -> endpoint(auth).compose(url -> {
-            Map<String, String> form = new LinkedHashMap<>();
-            form.put("grant_type", TOKEN_EXCHANGE);
-            form.put("subject_token", principal.token());
-            form.put("subject_token_type", ACCESS_TOKEN_TYPE);
-            form.put("requested_token_type", ACCESS_TOKEN_TYPE);
-            if (auth.audience() != null) {
-                form.put("audience", auth.audience());
-            }
-            if (!auth.scopes().isEmpty()) {
-                form.put("scope", String.join(" ", auth.scopes()));
-            }
-            return servers.postForm(url, auth.clientId(), auth.clientSecret(), form);
-        }), backend.name(), "token exchange");
+        return cachedToken(key, () -> clients.client(route, backend, auth)
+                .compose(c -> clients.tokens(c, Map.of("subject_token", principal.token()))), backend.name(),
+                "token exchange");
     }
 
-    private Future<String> endpoint(UpstreamAuth auth) {
-        return auth.tokenEndpoint() != null ? Future.succeededFuture(auth.tokenEndpoint())
-                : servers.tokenEndpoint(auth.issuer());
-    }
-
-    private Future<String> cachedToken(String key, java.util.function.Supplier<Future<JsonNode>> request, String backend,
-            String grant) {
+    /**
+     * One token per key, shared by concurrent requests. OIDC Client obtains tokens but keeps none:
+     * the per-caller cache of exchanged tokens, and the rule that a failure is not cached, stay here.
+     */
+    private Future<String> cachedToken(String key, Supplier<Future<Tokens>> request, String backend, String grant) {
         long now = System.currentTimeMillis();
         Token t = tokens.get(key);
         if (t != null && t.usable(now)) {
             return t.value();
         }
         long[] until = {Long.MAX_VALUE};
-        Future<String> f = request.get().compose(res -> {
-            String access = res.path("access_token").asText(null);
-            if (access == null) {
-                return Future.failedFuture(new IllegalStateException("no access_token in the token response"));
-            }
-            long expiresIn = res.path("expires_in").asLong(300);
-            until[0] = System.currentTimeMillis() + Math.max(0, expiresIn * 1000 - marginMillis);
-            LOG.debugf("Obtained a %s token for backend %s, valid %d s", grant, backend, expiresIn);
-            return Future.succeededFuture(access);
+        Future<String> f = request.get().map(res -> {
+            Long expiresAt = res.getAccessTokenExpiresAt();
+            long expiresMillis = expiresAt == null ? System.currentTimeMillis() + DEFAULT_LIFETIME_MILLIS : expiresAt * 1000;
+            until[0] = expiresMillis - marginMillis;
+            LOG.debugf("Obtained a %s token for backend %s, valid until %d", grant, backend, expiresMillis);
+            return res.getAccessToken();
         });
         f.onFailure(e -> LOG.warnf("Cannot obtain a %s token for backend %s: %s", grant, backend, e.getMessage()));
         tokens.put(key, new Token(f, until));

@@ -1,16 +1,19 @@
 package dev.mcpgateway.security;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -19,7 +22,6 @@ import jakarta.inject.Inject;
 import org.jose4j.jwa.AlgorithmConstraints;
 import org.jose4j.jwk.JsonWebKeySet;
 import org.jose4j.jwt.consumer.InvalidJwtException;
-import org.jose4j.jwt.consumer.JwtConsumer;
 import org.jose4j.jwt.consumer.JwtConsumerBuilder;
 import org.jose4j.jwt.consumer.JwtContext;
 import org.jose4j.keys.resolvers.JwksVerificationKeyResolver;
@@ -30,13 +32,26 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.mcpgateway.config.GatewayConfig;
 import dev.mcpgateway.config.OAuthConfig;
+import io.quarkus.oidc.AccessTokenCredential;
+import io.quarkus.oidc.OIDCException;
+import io.quarkus.oidc.TokenIntrospection;
+import io.quarkus.security.identity.IdentityProviderManager;
+import io.quarkus.security.identity.SecurityIdentity;
+import io.quarkus.security.identity.request.TokenAuthenticationRequest;
+import io.quarkus.vertx.http.runtime.security.HttpSecurityUtils;
+import io.smallrye.mutiny.Uni;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 
 /**
- * Checks bearer tokens for a route: JWTs by signature (keys from the issuer's JWKS or a local JWK
- * set), issuer, expiry and audience; opaque tokens by introspection where configured. A token that
- * fails any check fails the future with an {@link InvalidTokenException}; its message is safe to
- * show the client and never contains the token.
+ * Checks bearer tokens for a route with Quarkus OIDC: each route's {@code oauth} settings are a
+ * dynamic tenant ({@link OidcTenants}), whose issuer metadata, signing keys (refetched on an unknown
+ * key), issuer, expiry and audience checks, and RFC 7662 introspection of opaque tokens (cached by
+ * {@code quarkus.oidc.token-cache}) are Quarkus OIDC's. Kept here: a JWK set given inline
+ * ({@code localJWKS}), which Quarkus OIDC cannot take, and the issuer and audience of an
+ * introspection answer, which it does not check. A token that fails any check fails the future with
+ * an {@link InvalidTokenException}; its message is safe to show the client and never contains the
+ * token.
  */
 @ApplicationScoped
 public class TokenValidator {
@@ -46,24 +61,26 @@ public class TokenValidator {
             "ES384", "ES512", "EdDSA");
     private static final Pattern JWS = Pattern.compile("[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]*");
     private static final ObjectMapper MAPPER = new ObjectMapper();
-    private static final long INTROSPECTION_CACHE_MILLIS = 30_000;
 
-    private final AuthorizationServers servers;
+    private final IdentityProviderManager identities;
+    private final Vertx vertx;
     private final int skewSeconds;
     private final int maxLength;
     private final Map<String, JsonWebKeySet> localKeys = new ConcurrentHashMap<>();
-    private final Map<String, Introspected> introspected = new ConcurrentHashMap<>();
-
-    private record Introspected(Principal principal, long until) {
-    }
 
     @Inject
-    public TokenValidator(AuthorizationServers servers, GatewayConfig config) {
-        this(servers, config.auth().clockSkew(), config.auth().maxTokenLength());
+    public TokenValidator(IdentityProviderManager identities, Vertx vertx, GatewayConfig config) {
+        this(identities, vertx, config.auth().clockSkew(), config.auth().maxTokenLength());
     }
 
-    TokenValidator(AuthorizationServers servers, Duration skew, int maxLength) {
-        this.servers = servers;
+    /** Without Quarkus OIDC: only routes with an inline JWK set. */
+    TokenValidator(IdentityProviderManager identities, Duration skew, int maxLength) {
+        this(identities, null, skew, maxLength);
+    }
+
+    private TokenValidator(IdentityProviderManager identities, Vertx vertx, Duration skew, int maxLength) {
+        this.identities = identities;
+        this.vertx = vertx;
         this.skewSeconds = (int) skew.toSeconds();
         this.maxLength = maxLength;
     }
@@ -76,100 +93,147 @@ public class TokenValidator {
         if (token.length() > maxLength) {
             return invalid("token too long");
         }
-        if (JWS.matcher(token).matches()) {
-            return jwt(oauth, token);
+        boolean jwt = JWS.matcher(token).matches();
+        if (!jwt && oauth.introspection() == null) {
+            return invalid("malformed token: expected a signed JWT");
         }
-        if (oauth.introspection() != null) {
-            return introspect(oauth, token);
+        if (jwt && token.endsWith(".")) {
+            // Quarkus OIDC would take an unsigned JWT (alg none) for an opaque token and introspect it.
+            return invalid("unsigned token");
         }
-        return invalid("malformed token: expected a signed JWT");
+        if (jwt && oauth.jwks() != null && oauth.jwks().localJson() != null) {
+            return local(oauth, token);
+        }
+        if (jwt && !algorithmAllowed(oauth, token)) {
+            return invalid("token signed with an algorithm this resource does not accept");
+        }
+        return oidc(oauth, token, jwt);
+    }
+
+    /**
+     * A tenant takes one signature algorithm or every asymmetric one; a route that lists several is
+     * checked here against the token's header.
+     */
+    private static boolean algorithmAllowed(OAuthConfig oauth, String token) {
+        List<String> wanted = oauth.resourceMetadata() == null ? List.of()
+                : oauth.resourceMetadata().resourceSigningAlgValuesSupported();
+        if (wanted == null || wanted.size() < 2) {
+            return true;
+        }
+        try {
+            JsonNode header = MAPPER.readTree(Base64.getUrlDecoder().decode(token.substring(0, token.indexOf('.'))));
+            return algorithms(oauth).contains(header.path("alg").asText());
+        } catch (IOException | IllegalArgumentException e) {
+            return false;
+        }
     }
 
     private static <T> Future<T> invalid(String why) {
         return Future.failedFuture(new InvalidTokenException(why));
     }
 
-    // ---- JWT ----------------------------------------------------------------------------------
+    // ---- Quarkus OIDC ---------------------------------------------------------------------------
 
-    private Future<Principal> jwt(OAuthConfig oauth, String token) {
-        return keys(oauth, false).compose(keys -> {
-            try {
-                return Future.succeededFuture(verify(oauth, keys, token));
-            } catch (UnknownKey e) {
-                // The server may have rotated its keys since they were fetched.
-                return keys(oauth, true).compose(fresh -> {
-                    try {
-                        return Future.succeededFuture(verify(oauth, fresh, token));
-                    } catch (UnknownKey again) {
-                        return invalid("token signed with an unknown key");
-                    }
-                });
-            }
-        }, t -> t instanceof InvalidTokenException ? Future.failedFuture(t)
-                : Future.failedFuture(new IllegalStateException("cannot get the signing keys of " + oauth.issuer() + ": "
-                        + t.getMessage(), t)));
+    private Future<Principal> oidc(OAuthConfig oauth, String token, boolean jwt) {
+        TokenAuthenticationRequest request = new TokenAuthenticationRequest(new AccessTokenCredential(token));
+        HttpSecurityUtils.setRoutingContextAttribute(request, OidcTenants.detachedContext(oauth));
+        Uni<SecurityIdentity> identity = identities.authenticate(request);
+        return OidcUpstreamClients.future(identity, vertx.getOrCreateContext())
+                .transform(ar -> ar.succeeded() ? Future.succeededFuture(principal(oauth, ar.result(), token, jwt))
+                        : Future.failedFuture(refusal(oauth, ar.cause())));
     }
 
-    private Future<JsonWebKeySet> keys(OAuthConfig oauth, boolean refresh) {
-        OAuthConfig.Jwks jwks = oauth.jwks();
-        if (jwks != null && jwks.localJson() != null) {
+    private static Principal principal(OAuthConfig oauth, SecurityIdentity identity, String token, boolean jwt) {
+        JsonNode claims;
+        try {
+            TokenIntrospection introspection = identity.getAttribute("introspection");
+            claims = !jwt && introspection != null ? MAPPER.readTree(introspection.getJsonObject().toString())
+                    : MAPPER.readTree(Base64.getUrlDecoder().decode(token.split("\\.")[1]));
+        } catch (Exception e) {
+            throw new InvalidTokenException("malformed token claims");
+        }
+        if (!jwt) {
+            // RFC 7662 answers are not checked for issuer and audience by Quarkus OIDC.
+            if (claims.has("iss") && !claims.path("iss").asText().equals(oauth.issuer())) {
+                throw new InvalidTokenException("token from another issuer");
+            }
+            List<String> audiences = oauth.effectiveAudiences();
+            if (!audiences.isEmpty() && !audienceMatches(claims.get("aud"), audiences)) {
+                throw new InvalidTokenException("token not meant for this resource (audience)");
+            }
+        }
+        return principal(oauth.issuer(), claims, token);
+    }
+
+    /** A refused token, or the authorization server out of reach (not the client's fault). */
+    private static Throwable refusal(OAuthConfig oauth, Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof InvalidTokenException) {
+                return c;
+            }
+            if (c instanceof InvalidJwtException e) {
+                return new InvalidTokenException(describe(e));
+            }
+        }
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof IOException || c instanceof TimeoutException
+            // An OAuth error answer means the server was reached and refused the token.
+                    || (c instanceof OIDCException && !String.valueOf(c.getMessage()).contains("\"error\""))) {
+                return new IllegalStateException("cannot check tokens with " + oauth.issuer() + ": " + c.getMessage(), t);
+            }
+        }
+        return new InvalidTokenException(oauth.introspection() != null ? "token not active" : "invalid token");
+    }
+
+    // ---- inline JWK set -------------------------------------------------------------------------
+
+    private Future<Principal> local(OAuthConfig oauth, String token) {
+        JsonWebKeySet keys = localKeys.get(oauth.jwks().localJson());
+        if (keys == null) {
             try {
-                JsonWebKeySet set = localKeys.get(jwks.localJson());
-                if (set == null) {
-                    set = new JsonWebKeySet(jwks.localJson());
-                    localKeys.put(jwks.localJson(), set);
-                }
-                return Future.succeededFuture(set);
+                keys = new JsonWebKeySet(oauth.jwks().localJson());
             } catch (Exception e) {
                 return Future.failedFuture(new IllegalStateException("invalid local JWK set: " + e.getMessage()));
             }
+            localKeys.put(oauth.jwks().localJson(), keys);
         }
-        Future<String> uri = jwks != null && jwks.remoteUri() != null ? Future.succeededFuture(jwks.remoteUri())
-                : servers.jwksUri(oauth.issuer());
-        return uri.compose(u -> servers.keys(u, refresh));
-    }
-
-    private static final class UnknownKey extends Exception {
-        UnknownKey() {
-            super(null, null, false, false);
+        try {
+            return Future.succeededFuture(verify(oauth, keys, token));
+        } catch (InvalidTokenException e) {
+            return Future.failedFuture(e);
         }
     }
 
-    private Principal verify(OAuthConfig oauth, JsonWebKeySet keys, String token) throws UnknownKey {
+    private Principal verify(OAuthConfig oauth, JsonWebKeySet keys, String token) {
         JwksVerificationKeyResolver resolver = new JwksVerificationKeyResolver(keys.getJsonWebKeys());
         resolver.setDisambiguateWithVerifySignature(true);
-        List<String> algs = algorithms(oauth);
         JwtConsumerBuilder b = new JwtConsumerBuilder()
                 .setRequireExpirationTime()
                 .setAllowedClockSkewInSeconds(skewSeconds)
                 .setExpectedIssuer(true, oauth.issuer())
                 .setVerificationKeyResolver(resolver)
-                .setJwsAlgorithmConstraints(AlgorithmConstraints.ConstraintType.PERMIT, algs.toArray(String[]::new));
+                .setJwsAlgorithmConstraints(AlgorithmConstraints.ConstraintType.PERMIT,
+                        algorithms(oauth).toArray(String[]::new));
         List<String> audiences = oauth.effectiveAudiences();
         if (audiences.isEmpty()) {
             b.setSkipDefaultAudienceValidation();
         } else {
             b.setExpectedAudience(true, audiences.toArray(String[]::new));
         }
-        JwtConsumer consumer = b.build();
         JwtContext ctx;
         try {
-            ctx = consumer.process(token);
+            ctx = b.build().process(token);
         } catch (InvalidJwtException e) {
-            if (hasCause(e, UnresolvableKeyException.class)) {
-                throw new UnknownKey();
-            }
-            throw new InvalidTokenException(describe(e));
+            throw new InvalidTokenException(hasCause(e, UnresolvableKeyException.class) ? "token signed with an unknown key"
+                    : describe(e));
         } catch (RuntimeException e) {
             throw new InvalidTokenException("malformed token");
         }
-        JsonNode claims;
         try {
-            claims = MAPPER.readTree(ctx.getJwtClaims().getRawJson());
-        } catch (Exception e) {
+            return principal(oauth.issuer(), MAPPER.readTree(ctx.getJwtClaims().getRawJson()), token);
+        } catch (IOException e) {
             throw new InvalidTokenException("malformed token claims");
         }
-        return principal(oauth.issuer(), claims, token);
     }
 
     private static List<String> algorithms(OAuthConfig oauth) {
@@ -251,47 +315,6 @@ public class TokenValidator {
         }
         // The issuer is part of the name: the same subject at two issuers is two principals.
         return new Principal(issuer + "#" + subject, scopes(claims), claims, token);
-    }
-
-    // ---- introspection ------------------------------------------------------------------------
-
-    private Future<Principal> introspect(OAuthConfig oauth, String token) {
-        String key = sha256(token);
-        long now = System.currentTimeMillis();
-        Introspected hit = introspected.get(key);
-        if (hit != null && hit.until() > now) {
-            return Future.succeededFuture(hit.principal());
-        }
-        OAuthConfig.Introspection in = oauth.introspection();
-        Future<String> endpoint = in.endpoint() != null ? Future.succeededFuture(in.endpoint())
-                : servers.introspectionEndpoint(oauth.issuer());
-        return endpoint.compose(url -> servers.postForm(url, in.clientId(), in.clientSecret(),
-                Map.of("token", token, "token_type_hint", "access_token")))
-                .compose(res -> {
-                    if (!res.path("active").asBoolean(false)) {
-                        return invalid("token not active");
-                    }
-                    long nowSec = System.currentTimeMillis() / 1000;
-                    long exp = res.path("exp").asLong(0);
-                    if (exp != 0 && exp + skewSeconds < nowSec) {
-                        return invalid("token expired");
-                    }
-                    if (res.has("iss") && !res.path("iss").asText().equals(oauth.issuer())) {
-                        return invalid("token from another issuer");
-                    }
-                    List<String> audiences = oauth.effectiveAudiences();
-                    if (!audiences.isEmpty() && !audienceMatches(res.get("aud"), audiences)) {
-                        return invalid("token not meant for this resource (audience)");
-                    }
-                    Principal p = principal(oauth.issuer(), res, token);
-                    long until = Math.min(now + INTROSPECTION_CACHE_MILLIS, exp == 0 ? Long.MAX_VALUE : exp * 1000);
-                    introspected.put(key, new Introspected(p, until));
-                    if (introspected.size() > 10_000) {
-                        introspected.entrySet().removeIf(e -> e.getValue().until() <= now);
-                    }
-                    return Future.succeededFuture(p);
-                }, t -> t instanceof InvalidTokenException ? Future.failedFuture(t)
-                        : Future.failedFuture(new IllegalStateException("introspection failed: " + t.getMessage(), t)));
     }
 
     private static boolean audienceMatches(JsonNode aud, List<String> accepted) {
