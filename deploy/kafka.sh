@@ -133,13 +133,15 @@ PROPS
     }
   fi
 
+  touch "$work/$name.log"
+  local from
+  from=$(wc -l <"$work/$name.log")
   nohup "${run[@]}" kafka.Kafka "$root/server.properties" >>"$work/$name.log" 2>&1 </dev/null &
   local pid=$!
   echo "$pid" >"$work/$name.pid"
   printf 'port=%s\ncontroller=%s\n' "$port" "$controller" >"$work/$name.broker"
 
-  local waited=0 from
-  from=$(wc -l <"$work/$name.log")
+  local waited=0
   until port_open "$port" && tail -n +"$((from + 1))" "$work/$name.log" | grep -q 'Kafka Server started'; do
     if ! kill -0 "$pid" 2>/dev/null; then
       echo "Broker $name exited while starting; last lines of $work/$name.log:" >&2

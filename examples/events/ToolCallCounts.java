@@ -3,7 +3,8 @@
 // Kafka client jars that deploy/kafka.sh fetches (they include Jackson):
 //
 //   deploy/kafka.sh fetch
-//   java -cp "deploy/kafka/target/lib/*" examples/events/ToolCallCounts.java [bootstrap] [topic]
+//   java -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "deploy/kafka/target/lib/*" \
+//     examples/events/ToolCallCounts.java [bootstrap] [topic]
 //
 // bootstrap defaults to 127.0.0.1:9092, topic to mcp-gateway-events. It reads the topic from the
 // beginning under a fresh consumer group, so every run counts everything the topic still holds.
