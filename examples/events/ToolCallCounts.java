@@ -1,5 +1,5 @@
 // Counts the gateway's tools/call requests per principal and tool from its event stream on Kafka
-// (docs/events.md), and prints the table every few seconds. A single-file program: run it with the
+// (docs/events.md), and prints the table whenever it changes. A single-file program: run it with the
 // Kafka client jars that deploy/kafka.sh fetches (they include Jackson):
 //
 //   deploy/kafka.sh fetch

@@ -45,6 +45,10 @@ public class EventQueue implements Flow.Publisher<Message<String>> {
     private final Counter published;
     private final Counter droppedFull;
     private final Counter droppedFailed;
+    /** Events handed to the sink. */
+    private final AtomicLong handed = new AtomicLong();
+    /** Since when events have been waiting for the sink's acknowledgement without progress. */
+    private volatile long waitingSince;
     private final AtomicLong delivered = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
     private volatile long lastDeliveredMillis;
@@ -92,6 +96,7 @@ public class EventQueue implements Flow.Publisher<Message<String>> {
         published.increment();
         delivered.incrementAndGet();
         lastDeliveredMillis = System.currentTimeMillis();
+        waitingSince = lastDeliveredMillis;
         return CompletableFuture.completedFuture(null);
     }
 
@@ -99,6 +104,7 @@ public class EventQueue implements Flow.Publisher<Message<String>> {
         droppedFailed.increment();
         failed.incrementAndGet();
         lastFailedMillis = System.currentTimeMillis();
+        waitingSince = lastFailedMillis;
         lastFailure = reason == null ? "unknown" : reason.getClass().getSimpleName() + ": " + reason.getMessage();
         return CompletableFuture.completedFuture(null);
     }
@@ -155,6 +161,10 @@ public class EventQueue implements Flow.Publisher<Message<String>> {
                     if (m == null) {
                         break;
                     }
+                    if (inFlight() == 0) {
+                        waitingSince = System.currentTimeMillis();
+                    }
+                    handed.incrementAndGet();
                     s.onNext(m);
                     sent++;
                 }
@@ -166,9 +176,17 @@ public class EventQueue implements Flow.Publisher<Message<String>> {
         } while (missed != 0);
     }
 
-    /** What the health check reports. */
-    record State(String state, int queued, int capacity, long delivered, long failed, double droppedFull, String lastFailure) {
+    private long inFlight() {
+        return handed.get() - delivered.get() - failed.get();
     }
+
+    /** What the health check reports. */
+    record State(String state, int queued, int capacity, long inFlight, long delivered, long failed, double droppedFull,
+            String lastFailure) {
+    }
+
+    /** Events handed to the sink and neither acknowledged nor refused for this long: the sink is stuck. */
+    static final long STUCK_MILLIS = 5000;
 
     State state() {
         String state;
@@ -180,10 +198,12 @@ public class EventQueue implements Flow.Publisher<Message<String>> {
             state = "failing";
         } else if (queue.remainingCapacity() == 0) {
             state = "full";
+        } else if (inFlight() > 0 && System.currentTimeMillis() - waitingSince > STUCK_MILLIS) {
+            state = "waiting";
         } else {
             state = delivered.get() == 0 ? "idle" : "delivering";
         }
-        return new State(state, queue.size(), queue.size() + queue.remainingCapacity(), delivered.get(), failed.get(),
-                droppedFull.count(), lastFailure);
+        return new State(state, queue.size(), queue.size() + queue.remainingCapacity(), Math.max(0, inFlight()),
+                delivered.get(), failed.get(), droppedFull.count(), lastFailure);
     }
 }

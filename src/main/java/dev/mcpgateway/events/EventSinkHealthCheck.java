@@ -39,6 +39,7 @@ public class EventSinkHealthCheck implements HealthCheck {
         }
         EventQueue.State s = queue.state();
         b.withData("state", s.state()).withData("queued", s.queued()).withData("capacity", s.capacity())
+                .withData("in_flight", s.inFlight())
                 .withData("delivered", s.delivered()).withData("failed", s.failed())
                 .withData("dropped_buffer_full", (long) s.droppedFull());
         if (s.lastFailure() != null) {

@@ -200,8 +200,10 @@ public class McpRouter {
             metrics.request(method, backend, outcome, nanos);
             accessLog.request(request.method(), name, backend, session.id(),
                     caller.principal().anonymous() ? null : caller.principal().name(), outcome, nanos / 1e6);
-            events.request(route.name(), session, caller, request.method(), name, backend, outcome, ar, nanos,
-                    span.traceparent());
+            if (events.enabled()) {
+                events.request(route.name(), session, caller, request.method(), name, backend, outcome, ar, nanos,
+                        span.traceparent());
+            }
         });
     }
 

@@ -12,14 +12,21 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.IntStream;
 
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -60,6 +67,8 @@ class KafkaEventStreamTest {
 
     static final ObjectMapper MAPPER = new ObjectMapper();
     static final String VERSION = "2025-06-18";
+    static final String TOPIC = "mcp-gateway-events";
+    static final int PARTITIONS = 3;
     static final List<JsonNode> EVENTS = new CopyOnWriteArrayList<>();
     static final List<String> KEYS = new CopyOnWriteArrayList<>();
     static Thread consumer;
@@ -80,14 +89,29 @@ class KafkaEventStreamTest {
     static void consume() {
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaBroker.bootstrap());
-        p.put(ConsumerConfig.GROUP_ID_CONFIG, "test-" + UUID.randomUUID());
-        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         p.put(ConsumerConfig.METADATA_MAX_AGE_CONFIG, "1000");
+        // The topic made up front and read by partition, without a consumer group: nothing in the
+        // consumer depends on a group coordinator surviving the broker's restart.
+        Properties admin = new Properties();
+        admin.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaBroker.bootstrap());
+        try (Admin a = Admin.create(admin)) {
+            a.createTopics(List.of(new NewTopic(TOPIC, PARTITIONS, (short) 1))).all().get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            // The gateway's first event may have made it already (the broker makes 3 partitions too).
+            if (!(e.getCause() instanceof TopicExistsException)) {
+                throw new IllegalStateException(e);
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
         consumer = new Thread(() -> {
             try (KafkaConsumer<String, String> c = new KafkaConsumer<>(p)) {
-                c.subscribe(List.of("mcp-gateway-events"));
+                List<TopicPartition> partitions = IntStream.range(0, PARTITIONS).mapToObj(i -> new TopicPartition(TOPIC, i))
+                        .toList();
+                c.assign(partitions);
+                c.seekToBeginning(partitions);
                 while (consuming) {
                     for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(200))) {
                         try {
@@ -190,6 +214,7 @@ class KafkaEventStreamTest {
         assertThat(sink.path("status").asText()).isEqualTo("UP");
         assertThat(sink.path("data").path("sink").asText()).isEqualTo("kafka");
         assertThat(sink.path("data").path("dropped_buffer_full").asLong()).isPositive();
+        assertThat(sink.path("data").path("state").asText()).isIn("full", "waiting", "failing");
 
         // The broker is back: events flow again.
         KafkaBroker.startBroker();
@@ -198,7 +223,13 @@ class KafkaEventStreamTest {
             call(c, "tools/call", "{\"name\":\"alpha__echo\",\"arguments\":{\"message\":\"c" + i + "\"}}", null);
         }
         end(c);
-        await().atMost(Duration.ofSeconds(60)).until(() -> ofSession(c).size() >= 5);
+        try {
+            await().atMost(Duration.ofSeconds(60)).until(() -> ofSession(c).size() >= 5);
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError("Events after the outage did not arrive; sink: "
+                    + http.send(HttpRequest.newBuilder(ready).build(), HttpResponse.BodyHandlers.ofString()).body()
+                    + "\nreceived: " + EVENTS.size(), e);
+        }
         assertThat(ofSession(c)).extracting(e -> e.path("type").asText()).containsExactly("session.opened", "mcp.request",
                 "mcp.request", "mcp.request", "session.closed");
         assertInOrder(ofSession(c));
