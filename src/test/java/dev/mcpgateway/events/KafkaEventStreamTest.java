@@ -218,6 +218,13 @@ class KafkaEventStreamTest {
 
         // The broker is back: events flow again.
         KafkaBroker.startBroker();
+        // What waited in the buffer goes out first; until it has, new events may still find it full.
+        await().atMost(Duration.ofSeconds(60)).until(() -> {
+            JsonNode data = sinkCheck(MAPPER.readTree(
+                    http.send(HttpRequest.newBuilder(ready).build(), HttpResponse.BodyHandlers.ofString()).body()))
+                    .path("data");
+            return data.path("queued").asInt() == 0 && data.path("in_flight").asInt() == 0;
+        });
         String c = McpHttp.initialize(http, endpoint, VERSION, "after-outage");
         for (int i = 0; i < 3; i++) {
             call(c, "tools/call", "{\"name\":\"alpha__echo\",\"arguments\":{\"message\":\"c" + i + "\"}}", null);
