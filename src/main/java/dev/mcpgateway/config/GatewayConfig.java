@@ -311,6 +311,45 @@ public interface GatewayConfig {
         JSON
     }
 
+    /** The gateway's event stream (audit, usage metering): docs/events.md. */
+    Events events();
+
+    interface Events {
+        /**
+         * Where events go: {@code none} emits nothing, {@code log} writes each as a JSON record of the
+         * logging category {@code dev.mcpgateway.events}, {@code kafka} sends them to a Kafka topic
+         * keyed by session (Reactive Messaging channel {@code mcp-gateway-events}).
+         */
+        @WithDefault("none")
+        EventSink sink();
+
+        /**
+         * Most events waiting for the sink; when it is full (the sink is slow or down) new events are
+         * dropped and counted ({@code mcp_gateway_eventstream_dropped_total}), never waited for.
+         */
+        @WithDefault("10000")
+        int bufferSize();
+
+        /** With {@code sink=kafka}. */
+        Kafka kafka();
+
+        interface Kafka {
+            /** The brokers; default: {@code kafka.bootstrap.servers}, else {@code localhost:9092}. */
+            Optional<String> bootstrapServers();
+
+            /** The topic events are written to. */
+            @WithDefault("mcp-gateway-events")
+            String topic();
+        }
+    }
+
+    /** The choices for {@link Events#sink()}. */
+    enum EventSink {
+        NONE,
+        LOG,
+        KAFKA
+    }
+
     /** Security settings shared by every route (the per-route ones live in the route's {@code auth}). */
     Auth auth();
 

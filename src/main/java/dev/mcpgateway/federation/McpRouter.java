@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.mcpgateway.cluster.UpstreamPump;
+import dev.mcpgateway.events.GatewayEvents;
 import dev.mcpgateway.jsonrpc.ErrorCodes;
 import dev.mcpgateway.jsonrpc.JsonRpcError;
 import dev.mcpgateway.jsonrpc.JsonRpcException;
@@ -71,6 +72,9 @@ public class McpRouter {
     ToolDiscoveryTools discovery;
     @Inject
     TaskBridge tasks;
+    /** The event stream (docs/events.md). */
+    @Inject
+    GatewayEvents events;
 
     @Inject
     public McpRouter(SessionStore store, RouteTable routes, RequestIds requestIds, GatewayMetrics metrics, McpTracing tracing,
@@ -88,7 +92,7 @@ public class McpRouter {
         this.forwarder = forwarder;
         this.serverRequests = serverRequests;
         this.subscriptions = subscriptions;
-        store.onExpiry(this::ended);
+        store.onExpiry(s -> ended(s, "expired"));
     }
 
     /** A new session and the response to its {@code initialize}. */
@@ -118,7 +122,11 @@ public class McpRouter {
     // ---- sessions ---------------------------------------------------------------------------
 
     public Future<Initialized> initialize(Route route, JsonRpcRequest request, Principal principal) {
-        return opener.initialize(route, request, principal);
+        return opener.initialize(route, request, principal).onSuccess(i -> {
+            if (i.session() != null) {
+                events.sessionOpened(i.session(), principal);
+            }
+        });
     }
 
     /**
@@ -156,12 +164,13 @@ public class McpRouter {
             if (s == null) {
                 return false;
             }
-            ended(s);
+            ended(s, "deleted");
             return true;
         });
     }
 
-    private void ended(GatewaySession session) {
+    private void ended(GatewaySession session, String reason) {
+        events.sessionClosed(session, reason);
         opener.release(session.principal(), session.id());
         Route route = routes.routes().stream().filter(r -> r.name().equals(session.route())).findFirst().orElse(null);
         if (route != null) {
@@ -191,6 +200,10 @@ public class McpRouter {
             metrics.request(method, backend, outcome, nanos);
             accessLog.request(request.method(), name, backend, session.id(),
                     caller.principal().anonymous() ? null : caller.principal().name(), outcome, nanos / 1e6);
+            if (events.enabled()) {
+                events.request(route.name(), session, caller, request.method(), name, backend, outcome, ar, nanos,
+                        span.traceparent());
+            }
         });
     }
 

@@ -195,6 +195,7 @@ class NamedRequests {
             JsonNode arguments, String shownName) {
         ToolAuthorizer.Decision d = authorizer.decide(route.config(), caller.principal(), request.method(), backend, kind, name,
                 arguments, caller.headers());
+        caller.facts().authorization(d.rule(), d.allowed() ? "allow" : "deny");
         if (d.allowed()) {
             return;
         }

@@ -28,6 +28,7 @@ import dev.mcpgateway.config.GatewayModel;
 import dev.mcpgateway.config.RouteConfig;
 import dev.mcpgateway.config.RouteInstaller;
 import dev.mcpgateway.config.RouteSource;
+import dev.mcpgateway.events.GatewayEvents;
 import dev.mcpgateway.upstream.ProcessBudget;
 import dev.mcpgateway.upstream.UpstreamClient;
 import dev.mcpgateway.upstream.UpstreamClients;
@@ -53,14 +54,16 @@ public class RouteTable implements RouteSource, RouteInstaller {
 
     private final Vertx vertx;
     private final UpstreamOptions options;
+    private final GatewayEvents events;
     private final List<Consumer<Change>> listeners = new CopyOnWriteArrayList<>();
     private volatile Map<String, Route> byPath = Map.of();
     private Path file;
     private byte[] loadedDigest;
 
     @Inject
-    public RouteTable(Vertx vertx, GatewayConfig config) {
+    public RouteTable(Vertx vertx, GatewayConfig config, GatewayEvents events) {
         this.vertx = vertx;
+        this.events = events;
         GatewayConfig.Upstream u = config.upstream();
         this.options = new UpstreamOptions(u.connectTimeout(), u.idleConnectionTimeout(), u.maxConnectionsPerBackend(),
                 u.stdioRestartMaxBackoff(), u.maxMessageSize().asLongValue(), u.stdioIdleTimeout(),
@@ -114,6 +117,7 @@ public class RouteTable implements RouteSource, RouteInstaller {
             model = ConfigFiles.load(file);
         } catch (ConfigException e) {
             LOG.errorf("Configuration change refused, the last good configuration stays in force: %s", e.getMessage());
+            events.configRefused(file.toString(), e.getMessage());
             return;
         }
         LOG.infof("Configuration %s changed: reloading", file);
@@ -159,6 +163,7 @@ public class RouteTable implements RouteSource, RouteInstaller {
         }
         byPath = Collections.unmodifiableMap(next);
         reusable.values().forEach(UpstreamClient::shutdown);
+        events.configApplied(file == null ? "api" : file.toString(), model.routes().stream().map(RouteConfig::name).toList());
         // Also from no routes at all: a source that starts empty (the Kubernetes API) gets the endpoints registered.
         if (!previous.isEmpty() || !next.isEmpty()) {
             Change change = new Change(List.copyOf(next.values()), List.copyOf(changed));

@@ -20,6 +20,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.mcpgateway.config.GatewayConfig;
+import dev.mcpgateway.events.GatewayEvents;
 import dev.mcpgateway.jsonrpc.ErrorCodes;
 import dev.mcpgateway.jsonrpc.JsonRpcError;
 import dev.mcpgateway.jsonrpc.JsonRpcException;
@@ -56,6 +57,8 @@ class SessionOpener {
     private final UpstreamCredentials credentials;
     @Inject
     BackendGuards guards;
+    @Inject
+    GatewayEvents events;
     private final SecureRandom random = new SecureRandom();
     /** Sessions opened on this replica, by principal, for the per-principal limit. */
     private final Map<String, Set<String>> byPrincipal = new ConcurrentHashMap<>();
@@ -215,6 +218,7 @@ class SessionOpener {
                                 .recover(t -> Future.failedFuture(new StoreUnavailableException(t)))
                                 .map(existing -> {
                                     if (existing == null) {
+                                        events.sessionOpened(session, principal);
                                         return session;
                                     }
                                     // Another request opened it first: keep theirs, close ours.
