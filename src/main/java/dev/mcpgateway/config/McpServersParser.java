@@ -99,7 +99,9 @@ public final class McpServersParser {
         RouteSecurity security = new McpServersAuth(env).route(root.field("auth"), upstreams,
                 backends.stream().map(BackendConfig::name).toList());
         RouteConfig route = new RouteConfig("default", path, prefix, List.copyOf(backends), security)
-                .withToolDiscovery(ToolDiscoveries.parse(root.field("toolDiscovery")));
+                .withToolDiscovery(ToolDiscoveries.parse(root.field("toolDiscovery")))
+                .withRateLimits(
+                        RateLimits.parse(root.field("rateLimits"), backends.stream().map(BackendConfig::name).toList()));
         ToolOverrideRules.checkAcrossBackends(route.backends(), route.prefixed(),
                 (backend, tool) -> servers.field(backend).at(file + ": server \"" + backend + "\"").field("toolOverrides")
                         .field(tool));

@@ -27,6 +27,7 @@ import dev.mcpgateway.metrics.AccessLog;
 import dev.mcpgateway.metrics.GatewayMetrics;
 import dev.mcpgateway.metrics.McpSpan;
 import dev.mcpgateway.metrics.McpTracing;
+import dev.mcpgateway.ratelimit.RateLimiter;
 import dev.mcpgateway.security.Caller;
 import dev.mcpgateway.security.InsufficientScopeException;
 import dev.mcpgateway.security.Principal;
@@ -71,6 +72,8 @@ public class McpRouter {
     ToolDiscoveryTools discovery;
     @Inject
     TaskBridge tasks;
+    @Inject
+    RateLimiter limits;
 
     @Inject
     public McpRouter(SessionStore store, RouteTable routes, RequestIds requestIds, GatewayMetrics metrics, McpTracing tracing,
@@ -190,7 +193,8 @@ public class McpRouter {
             String method = KNOWN_METHODS.contains(request.method()) ? request.method() : "other";
             metrics.request(method, backend, outcome, nanos);
             accessLog.request(request.method(), name, backend, session.id(),
-                    caller.principal().anonymous() ? null : caller.principal().name(), outcome, nanos / 1e6);
+                    caller.principal().anonymous() ? null : caller.principal().name(), outcome, nanos / 1e6,
+                    caller.facts().rateLimitRule(), caller.facts().rateLimitDecision());
         });
     }
 
@@ -218,7 +222,11 @@ public class McpRouter {
             ClientSink sink) {
         Future<JsonRpcResponse> answer;
         try {
-            answer = dispatch(route, session, caller, request, sink);
+            // Lists are counted only where a rule names them.
+            answer = route.config().rateLimits().isEmpty() || !request.method().endsWith("/list")
+                    ? dispatch(route, session, caller, request, sink)
+                    : limits.admit(route.config(), caller, request.method(), null, null, null,
+                            () -> dispatch(route, session, caller, request, sink));
         } catch (JsonRpcException | InsufficientScopeException e) {
             answer = Future.failedFuture(e);
         }

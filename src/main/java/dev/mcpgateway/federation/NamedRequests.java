@@ -16,6 +16,7 @@ import dev.mcpgateway.jsonrpc.JsonRpcException;
 import dev.mcpgateway.jsonrpc.JsonRpcRequest;
 import dev.mcpgateway.jsonrpc.JsonRpcResponse;
 import dev.mcpgateway.jsonrpc.McpMethods;
+import dev.mcpgateway.ratelimit.RateLimiter;
 import dev.mcpgateway.security.Caller;
 import dev.mcpgateway.security.InsufficientScopeException;
 import dev.mcpgateway.security.ToolAuthorizer;
@@ -46,6 +47,8 @@ class NamedRequests {
     ResultCache results;
     @Inject
     TaskBridge tasks;
+    @Inject
+    RateLimiter limits;
 
     Future<JsonRpcResponse> callTool(Route route, GatewaySession session, Caller caller, JsonRpcRequest request,
             ClientSink sink) {
@@ -60,9 +63,10 @@ class NamedRequests {
             }
             authorize(route, caller, request, t.backend(), "tool", t.name(), request.params().get("arguments"), name);
             request.params().put("name", upstreamName);
-            return results.call(route, session, caller, t.backend(), upstreamName, request, sink,
-                    s -> tasks.callTool(route, session, caller, t.backend(), request, s)
-                            .map(r -> prefixTaskId(t.backend(), r)));
+            return limits.admit(route.config(), caller, request.method(), t.backend(), "tool", t.name(),
+                    () -> results.call(route, session, caller, t.backend(), upstreamName, request, sink,
+                            s -> tasks.callTool(route, session, caller, t.backend(), request, s)
+                                    .map(r -> prefixTaskId(t.backend(), r))));
         });
     }
 
@@ -75,7 +79,8 @@ class NamedRequests {
             }
             authorize(route, caller, request, t.backend(), "prompt", t.name(), request.params().get("arguments"), name);
             request.params().put("name", t.name());
-            return forwarder.forward(route, session, caller, t.backend(), request, sink);
+            return limits.admit(route.config(), caller, request.method(), t.backend(), "prompt", t.name(),
+                    () -> forwarder.forward(route, session, caller, t.backend(), request, sink));
         });
     }
 
@@ -90,8 +95,10 @@ class NamedRequests {
             authorize(route, caller, request, t.backend(), "resource", t.name(), null, uri);
             request.params().put("uri", t.name());
             String backend = t.backend();
-            return forwarder.forward(route, session, caller, backend, request, sink)
-                    .map(r -> McpMethods.RESOURCES_READ.equals(request.method()) ? rewriteContents(route, backend, r) : r);
+            return limits.admit(route.config(), caller, request.method(), backend, "resource", t.name(),
+                    () -> forwarder.forward(route, session, caller, backend, request, sink)
+                            .map(r -> McpMethods.RESOURCES_READ.equals(request.method()) ? rewriteContents(route, backend, r)
+                                    : r));
         });
     }
 
