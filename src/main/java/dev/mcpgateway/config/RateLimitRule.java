@@ -45,9 +45,11 @@ public record RateLimitRule(String name, Match match, long requests, Duration pe
     public record Match(List<String> methods, List<Pattern> principals, Map<String, List<String>> claims,
             List<String> backends, List<Pattern> tools, List<Pattern> prompts, List<Pattern> resources) {
 
+        /** The methods a rule counts when it names none: calls, not lists. */
+        public static final List<String> CALLS = List.of("tools/call", "prompts/get", "resources/read");
+
         /** Matches every call. */
-        public static final Match ALL = new Match(List.of(), List.of(), Map.of(), List.of(), List.of(), List.of(),
-                List.of());
+        public static final Match ALL = new Match(CALLS, List.of(), Map.of(), List.of(), List.of(), List.of(), List.of());
 
         /** True when the rule names no tool, prompt or resource: it is about every item. */
         public boolean everyItem() {

@@ -22,7 +22,6 @@ public final class RateLimits {
     /** The methods a rule may count; the first three when it names none. */
     public static final List<String> METHODS = List.of("tools/call", "prompts/get", "resources/read", "tools/list",
             "prompts/list", "resources/list", "resources/templates/list");
-    private static final List<String> DEFAULT_METHODS = METHODS.subList(0, 3);
     private static final Map<String, RateLimitRule.Key> KEYS = BackendRules.ordered(
             Map.entry("principal", RateLimitRule.Key.PRINCIPAL),
             Map.entry("principal_tool", RateLimitRule.Key.PRINCIPAL_TOOL), Map.entry("route", RateLimitRule.Key.ROUTE));
@@ -110,7 +109,7 @@ public final class RateLimits {
             }
             claims.put(c.getKey(), values);
         }
-        return new RateLimitRule.Match(methods.isEmpty() ? DEFAULT_METHODS : methods, globs(m.field("principals")),
+        return new RateLimitRule.Match(methods.isEmpty() ? RateLimitRule.Match.CALLS : methods, globs(m.field("principals")),
                 Map.copyOf(claims), backendNames, globs(m.field("tools")), globs(m.field("prompts")),
                 globs(m.field("resources")));
     }

@@ -1,6 +1,7 @@
 package dev.mcpgateway.session;
 
 import java.time.Duration;
+import java.util.function.LongSupplier;
 
 import io.vertx.core.Future;
 
@@ -30,4 +31,9 @@ public interface RateLimitStore {
 
     /** Whether other replicas count in this store too (false: counters of this process only). */
     boolean shared();
+
+    /** Counters of this process only, exact. */
+    static RateLimitStore inMemory(LongSupplier clock) {
+        return new InMemoryRateLimitStore(clock);
+    }
 }
