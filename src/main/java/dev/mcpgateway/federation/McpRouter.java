@@ -203,7 +203,12 @@ public class McpRouter {
             return "ok";
         }
         int code = r.error().path("code").asInt();
-        return code == ErrorCodes.REQUEST_CANCELLED ? "cancelled" : code == ErrorCodes.FORBIDDEN ? "refused" : "error";
+        return switch (code) {
+            case ErrorCodes.REQUEST_CANCELLED -> "cancelled";
+            case ErrorCodes.FORBIDDEN -> "refused";
+            case ErrorCodes.RATE_LIMITED -> "limited";
+            default -> "error";
+        };
     }
 
     /** The backend a named request went to, "*" for fan-out, "-" for the gateway itself. */
