@@ -37,6 +37,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import dev.mcpgateway.testing.GatewayCluster;
 import dev.mcpgateway.testing.InfinispanServers;
 import dev.mcpgateway.testing.NodePeers;
 import dev.mcpgateway.testing.SdkClient;
@@ -51,129 +52,42 @@ import dev.mcpgateway.testing.TickingUpstream;
 class ClusterIT {
 
     static final ObjectMapper MAPPER = new ObjectMapper();
-    static final Path JAR = Path.of("target/quarkus-app/quarkus-run.jar");
     static final String V = "2025-11-25";
 
+    static GatewayCluster cluster;
     static InfinispanServers infinispan;
     static Process upstream;
     static TickingUpstream ticker;
-    static final Process[] replicas = new Process[2];
-    static final int[] replicaPorts = new int[2];
-    static Process haproxy;
-    static int lbPort;
-    static Path config;
-    static Path work;
 
     @BeforeAll
     static void startCluster() throws Exception {
-        Assumptions.assumeTrue(new ProcessBuilder("haproxy", "-v").start().waitFor() == 0, "HAProxy is not installed");
-        assertThat(JAR).as("the packaged gateway (mvn package runs before this test)").exists();
-        work = Files.createTempDirectory("cluster-it");
-        infinispan = InfinispanServers.start("cit", 2);
+        Assumptions.assumeTrue(GatewayCluster.haproxyInstalled(), "HAProxy is not installed");
         int upstreamPort = NodePeers.freePort();
         upstream = NodePeers.startEverythingHttp(upstreamPort);
         ticker = new TickingUpstream(50);
-        config = work.resolve("mcp-servers.json");
         List<String> stdio = NodePeers.everythingStdioCommand();
-        Files.writeString(config, """
+        cluster = GatewayCluster.start("cit", 2, """
                 {"mcpServers": {"alpha": {"url": "http://127.0.0.1:%d/mcp"},
                                 "gamma": {"command": "%s", "args": ["%s", "%s"]},
                                 "ticker": {"url": "%s"},
                                 "cached": {"url": "http://127.0.0.1:%d/mcp", "cache": {"ttl": "60s", "scope": "shared"}}}}"""
-                .formatted(upstreamPort, stdio.get(0), stdio.get(1), stdio.get(2), ticker.url(), upstreamPort));
-        for (int i = 0; i < 2; i++) {
-            replicaPorts[i] = NodePeers.freePort();
-            replicas[i] = startReplica(i);
-        }
-        for (int i = 0; i < 2; i++) {
-            waitReady(replicaPorts[i]);
-        }
-        lbPort = NodePeers.freePort();
-        Path cfg = work.resolve("haproxy.cfg");
-        Files.writeString(cfg, """
-                global
-                    maxconn 2000
-                defaults
-                    mode http
-                    timeout connect 2s
-                    timeout client 5m
-                    timeout server 5m
-                    option redispatch
-                    option http-no-delay
-                    retries 3
-                frontend mcp
-                    bind 127.0.0.1:%d
-                    default_backend gateways
-                backend gateways
-                    balance roundrobin
-                    option httpchk GET /q/health/live
-                    default-server inter 500ms fall 2 rise 2
-                    server r0 127.0.0.1:%d check
-                    server r1 127.0.0.1:%d check
-                """.formatted(lbPort, replicaPorts[0], replicaPorts[1]));
-        haproxy = new ProcessBuilder("haproxy", "-db", "-f", cfg.toString()).redirectErrorStream(true)
-                .redirectOutput(work.resolve("haproxy.log").toFile()).start();
-        await().atMost(Duration.ofSeconds(20)).until(() -> ping(lbPort));
-    }
-
-    static Process startReplica(int i) throws IOException {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx256m", "-jar", JAR.toString(), "run", "--mcp-config",
-                config.toString(),
-                "--port", String.valueOf(replicaPorts[i]), "--host", "127.0.0.1")
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(work.resolve("replica" + i + ".log").toFile()));
-        Map<String, String> env = pb.environment();
-        env.put("MCP_GATEWAY_STORE", "infinispan");
-        env.put("QUARKUS_INFINISPAN_CLIENT_HOSTS", infinispan.hosts());
-        env.put("MCP_GATEWAY_SIGNING_KEY", "cluster-it-shared-secret");
-        env.put("MCP_GATEWAY_REPLICA_NAME", "r" + i);
-        return pb.start();
-    }
-
-    static void waitReady(int port) {
-        HttpClient http = HttpClient.newHttpClient();
-        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(300)).until(() -> {
-            try {
-                return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/health/ready")).build(),
-                        HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
-            } catch (IOException e) {
-                return false;
-            }
-        });
-    }
-
-    static boolean ping(int port) {
-        try (var s = new java.net.Socket("127.0.0.1", port)) {
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
+                .formatted(upstreamPort, stdio.get(0), stdio.get(1), stdio.get(2), ticker.url(), upstreamPort), Map.of());
+        infinispan = cluster.infinispan();
     }
 
     @AfterAll
     static void stopCluster() throws Exception {
-        if (haproxy != null) {
-            haproxy.destroy();
-        }
-        for (Process r : replicas) {
-            if (r != null) {
-                r.destroy();
-                r.waitFor(10, TimeUnit.SECONDS);
-                r.destroyForcibly();
-            }
+        if (cluster != null) {
+            cluster.close();
         }
         NodePeers.stop(upstream);
         if (ticker != null) {
             ticker.close();
         }
-        if (infinispan != null) {
-            infinispan.close();
-        }
     }
 
     String lb() {
-        return "http://127.0.0.1:" + lbPort + "/mcp";
+        return cluster.lb();
     }
 
     // ---- raw HTTP helpers ---------------------------------------------------------------------
@@ -237,7 +151,7 @@ class ClusterIT {
         long[] hits = new long[2];
         long misses = 0;
         for (int i = 0; i < 2; i++) {
-            String metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + replicaPorts[i] + "/q/metrics"))
+            String metrics = http.send(HttpRequest.newBuilder(URI.create(cluster.replica(i) + "/q/metrics"))
                     .build(), HttpResponse.BodyHandlers.ofString()).body();
             hits[i] = resultCacheCount(metrics, "hits");
             misses += resultCacheCount(metrics, "misses");
@@ -456,7 +370,7 @@ class ClusterIT {
 
         List<Long> firstNewEventMillis = new ArrayList<>();
         for (int kill = 1; kill <= KILLS; kill++) {
-            replicas[holder].destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            cluster.kill(holder);
             long killedAt = System.currentTimeMillis();
             String lastId;
             synchronized (events) {
@@ -480,8 +394,7 @@ class ClusterIT {
                     kill, holder, killedAt, reconnected, firstNew);
 
             // The dead replica comes back; the next kill is of the one that took over.
-            replicas[holder] = startReplica(holder);
-            waitReady(replicaPorts[holder]);
+            cluster.restart(holder);
             holder = 1 - holder;
             await().atMost(Duration.ofSeconds(10)).until(() -> lbUp(2));
         }
