@@ -30,24 +30,30 @@ final class InfinispanRateLimitStore implements RateLimitStore {
     private static final String REPLICAS = "replicas";
 
     private final InfinispanCaches caches;
+    /** The same caches with the default deadline: connecting (once) may take longer than a reservation. */
+    private final InfinispanCaches connecting;
     private final InfinispanCaches.Connection<RemoteCache<String, String>> counters;
     private final LongSupplier clock;
 
     InfinispanRateLimitStore(Supplier<RemoteCacheManager> manager, Vertx vertx, Duration operationTimeout,
             LongSupplier clock) {
         this.caches = new InfinispanCaches(manager, vertx, operationTimeout);
+        this.connecting = new InfinispanCaches(manager, vertx,
+                operationTimeout.compareTo(InfinispanCaches.DEFAULT_OPERATION_TIMEOUT) > 0 ? operationTimeout
+                        : InfinispanCaches.DEFAULT_OPERATION_TIMEOUT);
         this.counters = caches.connection("rate limits", () -> caches.cacheBlocking(InfinispanCaches.RATE_LIMITS));
         this.clock = clock;
     }
 
     /** Connects now (in the background), so the first reservation does not wait for it. */
     Future<Void> connect() {
-        return caches.run(counters, c -> CompletableFuture.completedFuture((Void) null));
+        return connecting.run(counters, c -> CompletableFuture.completedFuture((Void) null));
     }
 
     @Override
     public Future<Grant> reserve(String key, long want, long limit, Duration lifespan) {
-        return caches.run(counters, c -> reserve(c, key, want, limit, lifespan.toMillis(), 1));
+        return (counters.connected() ? caches : connecting).run(counters,
+                c -> reserve(c, key, want, limit, lifespan.toMillis(), 1));
     }
 
     private CompletionStage<Grant> reserve(RemoteCache<String, String> c, String key, long want, long limit,
@@ -85,7 +91,7 @@ final class InfinispanRateLimitStore implements RateLimitStore {
 
     @Override
     public Future<Integer> announce(String replica, Duration ttl) {
-        return caches.run(counters, c -> announce(c, replica, ttl.toMillis(), 1));
+        return connecting.run(counters, c -> announce(c, replica, ttl.toMillis(), 1));
     }
 
     private CompletionStage<Integer> announce(RemoteCache<String, String> c, String replica, long ttlMillis, int attempt) {

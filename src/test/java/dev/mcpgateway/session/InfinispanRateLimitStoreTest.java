@@ -29,6 +29,20 @@ class InfinispanRateLimitStoreTest extends RateLimitStoreContract {
     }
 
     @Test
+    void anUnreachableClusterFailsAReservationInsteadOfHangingIt() {
+        org.infinispan.client.hotrod.configuration.ConfigurationBuilder b = new org.infinispan.client.hotrod.configuration.ConfigurationBuilder();
+        b.addServer().host("127.0.0.1").port(dev.mcpgateway.testing.NodePeers.freePort());
+        b.connectionTimeout(200).socketTimeout(200).maxRetries(0);
+        try (RemoteCacheManager nowhere = new RemoteCacheManager(b.build(), false)) {
+            RateLimitStore store = new InfinispanRateLimitStore(() -> nowhere, CLUSTER.vertx(), Duration.ofMillis(300),
+                    System::currentTimeMillis);
+            Future<RateLimitStore.Grant> f = store.reserve(newKey(), 1, 10, Duration.ofMinutes(1));
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(f::isComplete);
+            assertThat(f.failed()).isTrue();
+        }
+    }
+
+    @Test
     void replicasOnBothNodesShareOneCounterAndSeeEachOther() {
         try (RemoteCacheManager node1 = CLUSTER.servers().client(0); RemoteCacheManager node2 = CLUSTER.servers().client(1)) {
             RateLimitStore replica1 = new InfinispanRateLimitStore(() -> node1, CLUSTER.vertx(), TIMEOUT,
