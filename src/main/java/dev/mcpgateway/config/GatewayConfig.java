@@ -422,4 +422,48 @@ public interface GatewayConfig {
         @WithDefault("100000")
         int dpopMaxProofs();
     }
+
+    /** How routes' {@code rateLimits} rules are counted (docs/rate-limits.md). */
+    RateLimits rateLimits();
+
+    interface RateLimits {
+        /**
+         * What a replica does while it cannot reach the shared counters (Infinispan store): {@code local}
+         * counts on this replica against its share of each limit (the limit divided by
+         * {@code replicas}); {@code allow} lets every request through; {@code deny} refuses every
+         * request a rule counts.
+         */
+        @WithDefault("local")
+        WhenStoreUnavailable whenStoreUnavailable();
+
+        /**
+         * The number of replicas a limit is divided by while the store is unreachable; when unset, the
+         * number of replicas last seen counting in the store (1 before any was seen).
+         */
+        java.util.OptionalInt replicas();
+
+        /**
+         * Most requests a replica reserves from a shared counter at once. Larger batches mean fewer
+         * store operations per call; requests reserved by one replica and not used by the end of the
+         * window are not available to the others (the documented tolerance). 1 counts every call in
+         * the store.
+         */
+        @WithDefault("10")
+        int batch();
+
+        /** Longest wait for one operation on the shared counters before the replica counts locally. */
+        @WithDefault("500ms")
+        Duration storeTimeout();
+
+        /** After a failed operation on the shared counters, how long the replica counts locally before trying again. */
+        @WithDefault("5s")
+        Duration storeRetry();
+    }
+
+    /** The choices for {@link RateLimits#whenStoreUnavailable()}. */
+    enum WhenStoreUnavailable {
+        LOCAL,
+        ALLOW,
+        DENY
+    }
 }

@@ -107,7 +107,7 @@ public final class McpRouteParser {
         Node spec = docs.root(doc).field("spec");
         spec.requireObject();
         spec.allowOnly("parentRefs", "path", "headers", "hostnames", "backendRefs", "securityPolicy", "backendSelector",
-                "prefixMode", "toolDiscovery");
+                "prefixMode", "toolDiscovery", "rateLimits");
         for (String unsupported : List.of("headers", "hostnames", "backendSelector")) {
             Node f = spec.field(unsupported);
             if (f.present() && !(f.node().isArray() && f.node().isEmpty())) {
@@ -154,7 +154,8 @@ public final class McpRouteParser {
                     + " authenticate: add oauth or apiKeyAuth (grants are kept per caller)");
         }
         RouteConfig route = new RouteConfig(doc.name(), path, prefix, List.copyOf(list), routeSecurity)
-                .withToolDiscovery(ToolDiscoveries.parse(spec.field("toolDiscovery")));
+                .withToolDiscovery(ToolDiscoveries.parse(spec.field("toolDiscovery")))
+                .withRateLimits(RateLimits.parse(spec.field("rateLimits"), names));
         List<String> order = List.copyOf(names);
         ToolOverrideRules.checkAcrossBackends(route.backends(), route.prefixed(),
                 (backend, tool) -> refs.index(order.indexOf(backend)).field("toolOverrides").field(tool));

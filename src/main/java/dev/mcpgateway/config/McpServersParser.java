@@ -103,7 +103,9 @@ public final class McpServersParser {
                     + " authenticate: add \"oauth\" or \"apiKeys\" (grants are kept per caller)");
         }
         RouteConfig route = new RouteConfig("default", path, prefix, List.copyOf(backends), security)
-                .withToolDiscovery(ToolDiscoveries.parse(root.field("toolDiscovery")));
+                .withToolDiscovery(ToolDiscoveries.parse(root.field("toolDiscovery")))
+                .withRateLimits(
+                        RateLimits.parse(root.field("rateLimits"), backends.stream().map(BackendConfig::name).toList()));
         ToolOverrideRules.checkAcrossBackends(route.backends(), route.prefixed(),
                 (backend, tool) -> servers.field(backend).at(file + ": server \"" + backend + "\"").field("toolOverrides")
                         .field(tool));

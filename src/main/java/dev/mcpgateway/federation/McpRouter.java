@@ -28,6 +28,7 @@ import dev.mcpgateway.metrics.AccessLog;
 import dev.mcpgateway.metrics.GatewayMetrics;
 import dev.mcpgateway.metrics.McpSpan;
 import dev.mcpgateway.metrics.McpTracing;
+import dev.mcpgateway.ratelimit.RateLimiter;
 import dev.mcpgateway.security.Caller;
 import dev.mcpgateway.security.InsufficientScopeException;
 import dev.mcpgateway.security.Principal;
@@ -75,6 +76,8 @@ public class McpRouter {
     /** The event stream (docs/events.md). */
     @Inject
     GatewayEvents events;
+    @Inject
+    RateLimiter limits;
 
     @Inject
     public McpRouter(SessionStore store, RouteTable routes, RequestIds requestIds, GatewayMetrics metrics, McpTracing tracing,
@@ -199,7 +202,8 @@ public class McpRouter {
             String method = KNOWN_METHODS.contains(request.method()) ? request.method() : "other";
             metrics.request(method, backend, outcome, nanos);
             accessLog.request(request.method(), name, backend, session.id(),
-                    caller.principal().anonymous() ? null : caller.principal().name(), outcome, nanos / 1e6);
+                    caller.principal().anonymous() ? null : caller.principal().name(), outcome, nanos / 1e6,
+                    caller.facts().rateLimitRule(), caller.facts().rateLimitDecision());
             if (events.enabled()) {
                 events.request(route.name(), session, caller, request.method(), name, backend, outcome, ar, nanos,
                         span.traceparent());
@@ -212,7 +216,12 @@ public class McpRouter {
             return "ok";
         }
         int code = r.error().path("code").asInt();
-        return code == ErrorCodes.REQUEST_CANCELLED ? "cancelled" : code == ErrorCodes.FORBIDDEN ? "refused" : "error";
+        return switch (code) {
+            case ErrorCodes.REQUEST_CANCELLED -> "cancelled";
+            case ErrorCodes.FORBIDDEN -> "refused";
+            case ErrorCodes.RATE_LIMITED -> "limited";
+            default -> "error";
+        };
     }
 
     /** The backend a named request went to, "*" for fan-out, "-" for the gateway itself. */
@@ -231,7 +240,11 @@ public class McpRouter {
             ClientSink sink) {
         Future<JsonRpcResponse> answer;
         try {
-            answer = dispatch(route, session, caller, request, sink);
+            // Lists are counted only where a rule names them.
+            answer = route.config().rateLimits().isEmpty() || !request.method().endsWith("/list")
+                    ? dispatch(route, session, caller, request, sink)
+                    : limits.admit(route.config(), caller, request.method(), null, null, null,
+                            () -> dispatch(route, session, caller, request, sink));
         } catch (JsonRpcException | InsufficientScopeException e) {
             answer = Future.failedFuture(e);
         }

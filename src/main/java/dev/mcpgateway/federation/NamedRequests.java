@@ -17,6 +17,7 @@ import dev.mcpgateway.jsonrpc.JsonRpcException;
 import dev.mcpgateway.jsonrpc.JsonRpcRequest;
 import dev.mcpgateway.jsonrpc.JsonRpcResponse;
 import dev.mcpgateway.jsonrpc.McpMethods;
+import dev.mcpgateway.ratelimit.RateLimiter;
 import dev.mcpgateway.security.Caller;
 import dev.mcpgateway.security.InsufficientScopeException;
 import dev.mcpgateway.security.ToolAuthorizer;
@@ -51,6 +52,8 @@ class NamedRequests {
     UserGrants grants;
     @Inject
     SessionOpener opener;
+    @Inject
+    RateLimiter limits;
 
     Future<JsonRpcResponse> callTool(Route route, GatewaySession session, Caller caller, JsonRpcRequest request,
             ClientSink sink) {
@@ -80,11 +83,13 @@ class NamedRequests {
             }
             authorize(route, caller, request, t.backend(), "tool", t.name(), request.params().get("arguments"), name);
             request.params().put("name", upstreamName);
-            // A user_oauth backend the caller has not connected: a consent link, before any cache or upstream.
-            return grants.guard(route.config(), t.backend(), caller, session.clientCapabilities(),
-                    () -> results.call(route, session, caller, t.backend(), upstreamName, request, sink,
-                            s -> tasks.callTool(route, session, caller, t.backend(), request, s)
-                                    .map(r -> prefixTaskId(t.backend(), r))));
+            // Counted first; then a user_oauth backend the caller has not connected gets a consent link,
+            // before any cache or upstream.
+            return limits.admit(route.config(), caller, request.method(), t.backend(), "tool", t.name(),
+                    () -> grants.guard(route.config(), t.backend(), caller, session.clientCapabilities(),
+                            () -> results.call(route, session, caller, t.backend(), upstreamName, request, sink,
+                                    s -> tasks.callTool(route, session, caller, t.backend(), request, s)
+                                            .map(r -> prefixTaskId(t.backend(), r)))));
         });
     }
 
@@ -97,8 +102,9 @@ class NamedRequests {
             }
             authorize(route, caller, request, t.backend(), "prompt", t.name(), request.params().get("arguments"), name);
             request.params().put("name", t.name());
-            return grants.guard(route.config(), t.backend(), caller, session.clientCapabilities(),
-                    () -> forwarder.forward(route, session, caller, t.backend(), request, sink));
+            return limits.admit(route.config(), caller, request.method(), t.backend(), "prompt", t.name(),
+                    () -> grants.guard(route.config(), t.backend(), caller, session.clientCapabilities(),
+                            () -> forwarder.forward(route, session, caller, t.backend(), request, sink)));
         });
     }
 
@@ -113,9 +119,11 @@ class NamedRequests {
             authorize(route, caller, request, t.backend(), "resource", t.name(), null, uri);
             request.params().put("uri", t.name());
             String backend = t.backend();
-            return grants.guard(route.config(), backend, caller, session.clientCapabilities(),
-                    () -> forwarder.forward(route, session, caller, backend, request, sink))
-                    .map(r -> McpMethods.RESOURCES_READ.equals(request.method()) ? rewriteContents(route, backend, r) : r);
+            return limits.admit(route.config(), caller, request.method(), backend, "resource", t.name(),
+                    () -> grants.guard(route.config(), backend, caller, session.clientCapabilities(),
+                            () -> forwarder.forward(route, session, caller, backend, request, sink))
+                            .map(r -> McpMethods.RESOURCES_READ.equals(request.method()) ? rewriteContents(route, backend, r)
+                                    : r));
         });
     }
 

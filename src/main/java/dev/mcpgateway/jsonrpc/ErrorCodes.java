@@ -18,6 +18,12 @@ public final class ErrorCodes {
     public static final int UPSTREAM_TIMEOUT = -32011;
     /** An authorization rule refused the call (and no scope would help). */
     public static final int FORBIDDEN = -32003;
+    /**
+     * A rate-limit rule of the route refused the request ({@code error.data.retryAfterSeconds} says
+     * when to try again; HTTP 429 with {@code Retry-After} in revision 2026-07-28). The upstream was
+     * not called.
+     */
+    public static final int RATE_LIMITED = -32029;
     /** The client cancelled the request (the answer it will ignore). */
     public static final int REQUEST_CANCELLED = -32800;
     /**

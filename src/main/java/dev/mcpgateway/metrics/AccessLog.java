@@ -67,6 +67,15 @@ public class AccessLog {
     /** Logs one request; {@code null} values are written as {@code -}. */
     public void request(String method, String name, String backend, String session, String principal, String outcome,
             double durationMillis) {
+        request(method, name, backend, session, principal, outcome, durationMillis, null, null);
+    }
+
+    /**
+     * Logs one request; {@code null} values are written as {@code -}. When a rate-limit rule counted
+     * the request, the line carries {@code rate_limit=<rule>:<decision>}.
+     */
+    public void request(String method, String name, String backend, String session, String principal, String outcome,
+            double durationMillis, String rateLimitRule, String rateLimitDecision) {
         if (!enabled()) {
             return;
         }
@@ -84,6 +93,9 @@ public class AccessLog {
             fields.put("session", session);
             fields.put("principal", principal);
             fields.put("outcome", outcome);
+            if (rateLimitRule != null) {
+                fields.put("rate_limit", rateLimitRule + ':' + rateLimitDecision);
+            }
             line = format(fields, durationMillis);
         } else {
             // The line of every request: built directly, with no map and no format string.
@@ -97,6 +109,10 @@ public class AccessLog {
             field(out, "session", session);
             field(out, "principal", principal);
             field(out, "outcome", outcome);
+            if (rateLimitRule != null) {
+                // Rule names are plain tokens (checked with the configuration); decisions are the gateway's own.
+                out.append("rate_limit=").append(rateLimitRule).append(':').append(rateLimitDecision).append(' ');
+            }
             line = millis(out.append("duration_ms="), durationMillis).toString();
         }
         if (stdout != null) {

@@ -40,6 +40,7 @@ final class InfinispanCaches {
     static final String LEASES = "mcp-leases";
     static final String RESULTS = "mcp-results";
     static final String GRANTS = "mcp-grants";
+    static final String RATE_LIMITS = "mcp-rate-limits";
 
     /** Longest wait for one store operation (including a connection attempt). */
     static final Duration DEFAULT_OPERATION_TIMEOUT = Duration.ofSeconds(3);

@@ -190,11 +190,19 @@ public class ModernRequests {
             JsonRpcResponse response = ar.succeeded() ? ar.result()
                     : JsonRpcResponse.error(request.id(), new JsonRpcError(ErrorCodes.INTERNAL_ERROR, "Internal error"));
             response = decorate(route, request, response);
-            stream.finish(status(response), response);
+            int status = status(response);
+            if (status == 429 && !ctx.response().headWritten()) {
+                // Refused before anything went upstream: HTTP says when to come back, as error.data does.
+                ctx.response().putHeader("Retry-After", response.error().path("data").path("retryAfterSeconds").asText("1"));
+            }
+            stream.finish(status, response);
         });
     }
 
-    /** The HTTP status 2026-07-28 gives an error: 400 for header, capability and version errors, 404 for an unknown method. */
+    /**
+     * The HTTP status 2026-07-28 gives an error: 400 for header, capability and version errors, 404 for an unknown
+     * method, 429 for a rate limit.
+     */
     private static int status(JsonRpcResponse response) {
         if (!response.isError()) {
             return 200;
@@ -203,6 +211,7 @@ public class ModernRequests {
             case ErrorCodes.HEADER_MISMATCH, ErrorCodes.MISSING_CLIENT_CAPABILITY, ErrorCodes.UNSUPPORTED_PROTOCOL_VERSION ->
                 400;
             case ErrorCodes.METHOD_NOT_FOUND -> 404;
+            case ErrorCodes.RATE_LIMITED -> 429;
             default -> 200;
         };
     }
