@@ -23,6 +23,7 @@ import dev.mcpgateway.jsonrpc.JsonRpcError;
 import dev.mcpgateway.jsonrpc.JsonRpcException;
 import dev.mcpgateway.security.Caller;
 import dev.mcpgateway.security.Principal;
+import dev.mcpgateway.security.UserTokens;
 import dev.mcpgateway.session.GrantStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -36,7 +37,7 @@ import io.vertx.core.Vertx;
  * (its client id and secret), and refuses everything else before the upstream is called.
  */
 @ApplicationScoped
-public class UserGrants {
+public class UserGrants implements UserTokens {
 
     private static final Logger LOG = Logger.getLogger(UserGrants.class);
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
@@ -100,6 +101,7 @@ public class UserGrants {
      * The token a request of {@code principal} to a {@code user_oauth} backend carries: the caller's
      * grant, else the gateway's own listing token (null when it has none: the request goes without).
      */
+    @Override
     public Future<String> token(RouteConfig route, BackendConfig backend, UpstreamAuth auth, Principal principal) {
         return current(route, backend.name(), auth, principal)
                 .compose(g -> g != null ? Future.succeededFuture(g.accessToken()) : listingToken(route, backend.name(), auth));

@@ -41,7 +41,7 @@ public class OAuthUpstreamCredentials implements UpstreamCredentials {
     private final long marginMillis;
     private final Map<String, Token> tokens = new ConcurrentHashMap<>();
     @Inject
-    dev.mcpgateway.grants.UserGrants userGrants;
+    UserTokens userGrants;
 
     /** A token being fetched or fetched, and until when it may be used. */
     private record Token(Future<String> value, long[] usableUntil) {
